@@ -1,0 +1,116 @@
+/**
+ * The reflector: applies watcher events to a store through the transform and keeps the informer's counters.
+ *
+ * @module
+ */
+
+import type { KubeObject } from "../sdk/mod.ts";
+import type { ErrorKind, InformerError } from "./errors.ts";
+import { objectKey, type StoreWriter } from "./store.ts";
+import type { WatcherEvent } from "./watcher.ts";
+
+/** Per-informer counters, exported as metrics. */
+export interface InformerCounters {
+  /** Watch events applied, by type. */
+  events: { added: number; modified: number; deleted: number; bookmark: number };
+  /** Complete lists after the first one. */
+  relists: number;
+  /** Watches opened after the first one. */
+  watchRestarts: number;
+  /** Errors by kind. */
+  errors: Partial<Record<ErrorKind, number>>;
+  /** Clock time of the last applied event or completed list; 0 before any. */
+  lastEventAt: number;
+}
+
+/** Options of {@linkcode Reflector}. */
+export interface ReflectorOptions<T> {
+  store: StoreWriter<T>;
+  /** Turns a Kubernetes object into what the store keeps. */
+  transform: (object: KubeObject) => T;
+  now: () => number;
+  /** Called after every change to the store (not for bookmarks or errors). */
+  onChange?: () => void;
+  /** Called for every error event. */
+  onError?: (error: InformerError) => void;
+}
+
+/** Applies events in order; the only holder of the store's writer. */
+export class Reflector<T> {
+  readonly counters: InformerCounters = {
+    events: { added: 0, modified: 0, deleted: 0, bookmark: 0 },
+    relists: 0,
+    watchRestarts: 0,
+    errors: {},
+    lastEventAt: 0,
+  };
+  /** Last resourceVersion applied (list, event or bookmark). */
+  resourceVersion = "";
+  /** Last error since the last healthy event; cleared by a list or a live event. */
+  lastError: InformerError | undefined;
+  readonly #options: ReflectorOptions<T>;
+  #lists = 0;
+  #watches = 0;
+
+  constructor(options: ReflectorOptions<T>) {
+    this.#options = options;
+  }
+
+  /** Applies one watcher event. */
+  apply(event: WatcherEvent): void {
+    const { store, transform } = this.#options;
+    switch (event.type) {
+      case "init":
+        store.startBuffer();
+        break;
+      case "initApply":
+        store.buffer(keyOf(event.object), transform(event.object));
+        break;
+      case "initDone":
+        store.commitBuffer();
+        if (this.#lists++ > 0) this.counters.relists++;
+        this.#healthy(event.resourceVersion);
+        this.#options.onChange?.();
+        break;
+      case "apply":
+        store.set(keyOf(event.object), transform(event.object));
+        if (event.added) this.counters.events.added++;
+        else this.counters.events.modified++;
+        this.#healthy(event.object.metadata?.resourceVersion);
+        this.#options.onChange?.();
+        break;
+      case "delete":
+        store.delete(keyOf(event.object));
+        this.counters.events.deleted++;
+        this.#healthy(event.object.metadata?.resourceVersion);
+        this.#options.onChange?.();
+        break;
+      case "bookmark":
+        this.counters.events.bookmark++;
+        this.#healthy(event.resourceVersion);
+        break;
+      case "watchStarted":
+        if (this.#watches++ > 0) this.counters.watchRestarts++;
+        break;
+      case "error":
+        this.counters.errors[event.error.kind] = (this.counters.errors[event.error.kind] ?? 0) + 1;
+        this.lastError = event.error;
+        this.#options.onError?.(event.error);
+        break;
+      default: {
+        const never: never = event;
+        throw new Error(`Unknown watcher event: ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  #healthy(resourceVersion: string | undefined): void {
+    if (resourceVersion) this.resourceVersion = resourceVersion;
+    this.counters.lastEventAt = this.#options.now();
+    this.lastError = undefined;
+  }
+}
+
+function keyOf(object: KubeObject): string {
+  return objectKey(object.metadata?.namespace, object.metadata?.name);
+}

@@ -1,0 +1,13 @@
+/**
+ * The Kubernetes connection layer: configuration (kubeconfig, in-cluster), authentication, and a
+ * {@linkcode KubeClient} on native `fetch` with typed errors and JSON-lines watch streams.
+ *
+ * @module
+ */
+
+export * from "./types.ts";
+export * from "./errors.ts";
+export * from "./paths.ts";
+export { createKubeClient, type HttpKubeClient, type KubeClientOptions } from "./client.ts";
+export { DEFAULT_REQUEST_TIMEOUT_MS, type FetchFunction } from "./rest.ts";
+export { decodeLine, readWatchEvents, WatchDecodeError } from "./watch.ts";

@@ -1,0 +1,47 @@
+/**
+ * REST paths of Kubernetes resources.
+ *
+ * @module
+ */
+
+/** Coordinates of a resource collection, object or subresource. */
+export interface ResourceRef {
+  /** API group; `""` or absent for the core group. */
+  group?: string;
+  version: string;
+  /** Lower-case plural, e.g. `pods`. */
+  plural: string;
+  /** Namespace for namespaced resources; absent for cluster-scoped ones or all namespaces. */
+  namespace?: string;
+  name?: string;
+  /** e.g. `scale`, `status`, `eviction`, `log`. */
+  subresource?: string;
+}
+
+/** Builds `/api/v1/namespaces/ns/pods/name/log` and friends; each segment is URL-encoded. */
+export function resourcePath(ref: ResourceRef): string {
+  const base = ref.group ? `/apis/${ref.group}/${ref.version}` : `/api/${ref.version}`;
+  let path = base;
+  if (ref.namespace) path += `/namespaces/${encodeURIComponent(ref.namespace)}`;
+  path += `/${ref.plural}`;
+  if (ref.name) {
+    path += `/${encodeURIComponent(ref.name)}`;
+    if (ref.subresource) path += `/${ref.subresource}`;
+  }
+  return path;
+}
+
+/** Appends query parameters, skipping undefined values; booleans and numbers are written as Go expects. */
+export function withQuery(
+  path: string,
+  query: Record<string, string | number | boolean | undefined>,
+): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    params.set(key, String(value));
+  }
+  const text = params.toString();
+  if (!text) return path;
+  return path + (path.includes("?") ? "&" : "?") + text;
+}

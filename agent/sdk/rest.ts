@@ -1,0 +1,255 @@
+/**
+ * One HTTP seam to the API server: credentials per request, TLS through `Deno.createHttpClient`, timeouts, and
+ * the mapping of failures to {@linkcode KubeApiError} / {@linkcode KubeNetworkError}.
+ *
+ * @module
+ */
+
+import { timeoutSignal } from "../clock.ts";
+import { KubeApiError, KubeNetworkError } from "./errors.ts";
+import type { ConnectionConfig, Credentials, Status } from "./types.ts";
+
+/** A `fetch` compatible function; injected in tests. */
+export type FetchFunction = (
+  input: string,
+  init: RequestInit & { client?: Deno.HttpClient },
+) => Promise<Response>;
+
+/** Options of {@linkcode RestTransport}. */
+export interface RestTransportOptions {
+  /** Default timeout of ordinary requests in milliseconds (watch streams have none). */
+  timeoutMs?: number;
+  /** Replaces the global `fetch`. */
+  fetch?: FetchFunction;
+  /** Sent as `User-Agent`. */
+  userAgent?: string;
+}
+
+/** One request as the transport sends it. */
+export interface RestRequest {
+  method: string;
+  /** Path without query. */
+  path: string;
+  query?: URLSearchParams;
+  body?: string;
+  contentType?: string;
+  accept?: string;
+  signal?: AbortSignal;
+  /** Milliseconds; `0` = no timeout (streams). */
+  timeoutMs?: number;
+}
+
+/** An answer with a 2xx status; `done()` must be called once the body was consumed or abandoned. */
+export interface RestResponse {
+  response: Response;
+  done(): void;
+}
+
+/** Default timeout of ordinary requests. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Error bodies are read up to this size; a proxy's HTML page does not belong in a log line. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** Sends requests to one API server. */
+export class RestTransport {
+  readonly #config: ConnectionConfig;
+  readonly #fetch: FetchFunction;
+  readonly #timeoutMs: number;
+  readonly #userAgent: string;
+  #clients = new Map<string, Deno.HttpClient>();
+
+  constructor(config: ConnectionConfig, options: RestTransportOptions = {}) {
+    this.#config = config;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#userAgent = options.userAgent ?? "atlhyper-agent";
+  }
+
+  /** Base URL of the API server. */
+  get server(): string {
+    return this.#config.server;
+  }
+
+  /** Sends a request; non-2xx answers throw {@linkcode KubeApiError}, transport failures {@linkcode KubeNetworkError}. */
+  async send(request: RestRequest): Promise<RestResponse> {
+    let response = await this.#attempt(request);
+    if (response.response.status === 401) {
+      // Exec plugins and rotated token files may hold a stale credential: refresh once, as client-go does.
+      await response.response.body?.cancel();
+      response.done();
+      this.#config.auth.invalidate();
+      response = await this.#attempt(request);
+    }
+    if (!response.response.ok) {
+      try {
+        throw await toApiError(request, response.response);
+      } finally {
+        response.done();
+      }
+    }
+    return response;
+  }
+
+  /** Sends a request and reads the whole body as text. */
+  async text(request: RestRequest): Promise<{ status: number; body: string }> {
+    const { response, done } = await this.send(request);
+    try {
+      return { status: response.status, body: await response.text() };
+    } catch (error) {
+      throw networkError(request, error);
+    } finally {
+      done();
+    }
+  }
+
+  /** Sends a request and decodes the JSON body. */
+  async json<T>(request: RestRequest): Promise<T> {
+    const { body } = await this.text({ accept: "application/json", ...request });
+    if (!body) return undefined as T;
+    try {
+      return JSON.parse(body) as T;
+    } catch (error) {
+      throw new KubeNetworkError("stream", request.method, request.path, { cause: error });
+    }
+  }
+
+  /** Drops pooled connections: the next request opens fresh ones (used when every stream went idle). */
+  resetConnections(): void {
+    for (const client of this.#clients.values()) client.close();
+    this.#clients.clear();
+  }
+
+  /** Releases every HTTP client. */
+  close(): void {
+    this.resetConnections();
+  }
+
+  async #attempt(request: RestRequest): Promise<RestResponse> {
+    const timeoutMs = request.timeoutMs ?? this.#timeoutMs;
+    const timeout = timeoutMs > 0 ? timeoutSignal(timeoutMs, `timed out after ${timeoutMs} ms`) : undefined;
+    const signals = [request.signal, timeout?.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    const done = () => timeout?.clear();
+    let credentials: Credentials;
+    try {
+      // Credential failures (exec plugin missing, unreadable token file) keep their own error type.
+      credentials = await this.#config.auth.credentials(signal);
+    } catch (error) {
+      done();
+      throw error;
+    }
+    const headers = new Headers({ "User-Agent": this.#userAgent });
+    headers.set("Accept", request.accept ?? "application/json");
+    if (request.contentType) headers.set("Content-Type", request.contentType);
+    const authorization = authorizationHeader(credentials);
+    if (authorization) headers.set("Authorization", authorization);
+    const query = request.query?.toString();
+    const url = this.#config.server + request.path + (query ? `?${query}` : "");
+    try {
+      const client = this.#httpClient(credentials);
+      const response = await this.#fetch(url, {
+        method: request.method,
+        headers,
+        body: request.body,
+        signal,
+        redirect: "error",
+        ...(client ? { client } : {}),
+      });
+      return { response, done };
+    } catch (error) {
+      done();
+      if (timeout?.signal.aborted && !request.signal?.aborted) {
+        throw new KubeNetworkError("timeout", request.method, request.path, { cause: timeout.signal.reason });
+      }
+      throw networkError(request, error);
+    }
+  }
+
+  #httpClient(credentials: Credentials): Deno.HttpClient | undefined {
+    const cert = credentials.clientCert?.certPem ?? this.#config.clientCertPem;
+    const key = credentials.clientCert?.keyPem ?? this.#config.clientKeyPem;
+    const ca = this.#config.caPem;
+    if (!cert && !ca) return undefined;
+    // Exec plugins may hand out a new certificate: one client per certificate, old ones are closed.
+    const cacheKey = cert ?? "";
+    let client = this.#clients.get(cacheKey);
+    if (!client) {
+      this.resetConnections();
+      client = Deno.createHttpClient({
+        ...(ca ? { caCerts: [ca] } : {}),
+        ...(cert && key ? { cert, key } : {}),
+      });
+      this.#clients.set(cacheKey, client);
+    }
+    return client;
+  }
+}
+
+function authorizationHeader(credentials: Credentials): string | undefined {
+  if (credentials.token) return `Bearer ${credentials.token}`;
+  if (credentials.basic) {
+    const raw = `${credentials.basic.username}:${credentials.basic.password}`;
+    return `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(raw)))}`;
+  }
+  return undefined;
+}
+
+/** Maps a fetch or body failure to a {@linkcode KubeNetworkError}. */
+export function networkError(
+  request: Pick<RestRequest, "method" | "path" | "signal">,
+  error: unknown,
+): Error {
+  if (error instanceof KubeApiError || error instanceof KubeNetworkError) return error;
+  if (error instanceof DOMException && error.name === "TimeoutError") {
+    return new KubeNetworkError("timeout", request.method, request.path, { cause: error });
+  }
+  if (request.signal?.aborted || (error instanceof DOMException && error.name === "AbortError")) {
+    return new KubeNetworkError("aborted", request.method, request.path, { cause: error });
+  }
+  return new KubeNetworkError("connection", request.method, request.path, { cause: error });
+}
+
+async function toApiError(request: RestRequest, response: Response): Promise<KubeApiError> {
+  let text = "";
+  try {
+    text = await readBounded(response, MAX_ERROR_BODY);
+  } catch {
+    // The status code alone still classifies the error.
+  }
+  let status: Status | undefined;
+  if (text.startsWith("{")) {
+    try {
+      const parsed = JSON.parse(text);
+      if (parsed && parsed.kind === "Status") status = parsed as Status;
+    } catch {
+      // Not JSON after all; keep the text as the message.
+    }
+  }
+  const retryAfter = Number(response.headers.get("Retry-After"));
+  return new KubeApiError({
+    status: response.status,
+    method: request.method,
+    path: request.path,
+    reason: status?.reason,
+    message: status?.message ?? (text.trim().slice(0, 512) || undefined),
+    body: status,
+    retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+  });
+}
+
+async function readBounded(response: Response, limit: number): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    while (text.length < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return text.slice(0, limit);
+}

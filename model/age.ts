@@ -1,0 +1,25 @@
+/**
+ * The `age` text of every resource (master-protocol §2.0): time since creation, rounded down.
+ *
+ * @module
+ */
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Formats an elapsed time as `"<N>d"`, `"<N>h"`, `"<N>m"` or `"0m"`, like the Go agent's `formatDuration`
+ * (a negative duration, from clock skew, gives `"0m"`).
+ *
+ * @param elapsedMs milliseconds since creation
+ */
+export function formatAge(elapsedMs: number): string {
+  const days = Math.trunc(elapsedMs / DAY_MS);
+  if (days > 0) return `${days}d`;
+  const hours = Math.trunc(elapsedMs / HOUR_MS);
+  if (hours > 0) return `${hours}h`;
+  const minutes = Math.trunc(elapsedMs / MINUTE_MS);
+  if (minutes > 0) return `${minutes}m`;
+  return "0m";
+}

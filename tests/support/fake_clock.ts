@@ -1,0 +1,82 @@
+/**
+ * A manual clock for deterministic tests: time moves only when the test says so.
+ *
+ * @module
+ */
+
+import type { Clock } from "../../agent/clock.ts";
+
+interface Timer {
+  at: number;
+  ms: number;
+  resolve: () => void;
+}
+
+/** A {@linkcode Clock} whose `sleep` resolves only when the test advances time. */
+export class FakeClock implements Clock {
+  #now: number;
+  #timers: Timer[] = [];
+  #sleepWaiters: (() => void)[] = [];
+  /** Every requested sleep duration, in order (to check backoff schedules). */
+  readonly sleeps: number[] = [];
+
+  constructor(start = Date.UTC(2026, 0, 1)) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const timer: Timer = { at: this.#now + Math.max(0, ms), ms, resolve };
+    this.#timers.push(timer);
+    this.sleeps.push(ms);
+    signal?.addEventListener("abort", () => {
+      this.#timers = this.#timers.filter((t) => t !== timer);
+      reject(signal.reason);
+    }, { once: true });
+    for (const wake of this.#sleepWaiters.splice(0)) wake();
+    return promise;
+  }
+
+  /** Number of sleeps waiting. */
+  get pending(): number {
+    return this.#timers.length;
+  }
+
+  /** Moves time forward, firing every timer that falls due. */
+  advance(ms: number): void {
+    this.#now += ms;
+    const due = this.#timers.filter((t) => t.at <= this.#now).sort((a, b) => a.at - b.at);
+    this.#timers = this.#timers.filter((t) => t.at > this.#now);
+    for (const timer of due) timer.resolve();
+  }
+
+  /** Jumps to the earliest timer and fires it; returns the time skipped. */
+  fireNext(): number {
+    if (this.#timers.length === 0) return 0;
+    const earliest = Math.min(...this.#timers.map((t) => t.at));
+    const skipped = Math.max(0, earliest - this.#now);
+    this.advance(skipped);
+    return skipped;
+  }
+
+  /** Resolves when the code under test starts a sleep (at once if one is already pending and `pending` allowed). */
+  async waitForSleep(options: { timeoutMs?: number } = {}): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#sleepWaiters.push(resolve);
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`No sleep started within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([promise, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
