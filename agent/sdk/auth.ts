@@ -1,6 +1,7 @@
 /**
- * {@linkcode AuthProvider} implementations: none, a static bearer token, HTTP basic, a token file that is re-read as
- * the kubelet rotates it, and exec credential plugins (`client.authentication.k8s.io/v1` and `v1beta1`).
+ * {@linkcode AuthProvider} implementations: none, a static bearer token, HTTP basic, a token file that is
+ * re-read as the kubelet rotates it, and exec credential plugins (`client.authentication.k8s.io/v1` and
+ * `v1beta1`).
  *
  * @module
  */
@@ -10,11 +11,15 @@ import { denoOs, describeOsError, isMissing, type OsSeam } from "./_os.ts";
 import { KubeConfigError } from "./errors.ts";
 import type { AuthProvider, Credentials } from "./types.ts";
 
-/** How often a token file is re-read at most; client-go re-reads bound service account tokens every minute. */
+/**
+ * How often a token file is re-read at most; client-go re-reads bound service account tokens every minute.
+ */
 export const TOKEN_FILE_REFRESH_MS = 60_000;
 /** How long an exec credential plugin may run before it is killed. */
 export const EXEC_TIMEOUT_MS = 60_000;
-/** How long before `expirationTimestamp` exec credentials are refreshed, so no request carries a dying token. */
+/**
+ * How long before `expirationTimestamp` exec credentials are refreshed, so no request carries a dying token.
+ */
 export const EXEC_REFRESH_SKEW_MS = 10_000;
 /** How much of a failing plugin's stderr goes into the error message. */
 const STDERR_LIMIT = 2_000;
@@ -95,17 +100,19 @@ export interface TokenFileAuthOptions {
   os?: OsSeam;
   /** Time source for the refresh interval; the system clock by default. */
   clock?: Clock;
-  /** Re-read the file when the last read is older than this (milliseconds); {@linkcode TOKEN_FILE_REFRESH_MS}. */
+  /**
+   * Re-read the file when the last read is older than this (milliseconds); {@linkcode TOKEN_FILE_REFRESH_MS}.
+   */
   refreshMs?: number;
   /** A token already read from the file (at startup), used until the first refresh is due. */
   initialToken?: string;
 }
 
 /**
- * A bearer token read from a file (kubeconfig `tokenFile`, the in-cluster service account token) and re-read at most
- * every `refreshMs`, or on the next call after {@linkcode TokenFileAuth.invalidate}, because bound service account
- * tokens are rotated by the kubelet. Like client-go, a failed re-read keeps the last good token unless it was
- * invalidated.
+ * A bearer token read from a file (kubeconfig `tokenFile`, the in-cluster service account token) and re-read
+ * at most every `refreshMs`, or on the next call after {@linkcode TokenFileAuth.invalidate}, because bound
+ * service account tokens are rotated by the kubelet. Like client-go, a failed re-read keeps the last good
+ * token unless it was invalidated.
  */
 export class TokenFileAuth implements AuthProvider {
   /** Short description for logs. */
@@ -173,7 +180,10 @@ export interface ReadTokenFileOptions {
   os?: OsSeam;
 }
 
-/** Reads a bearer token file, trimming surrounding whitespace; throws {@linkcode KubeConfigError} when unusable. */
+/**
+ * Reads a bearer token file, trimming surrounding whitespace; throws {@linkcode KubeConfigError} when
+ * unusable.
+ */
 export async function readTokenFile(path: string, options: ReadTokenFileOptions = {}): Promise<string> {
   const os = options.os ?? denoOs;
   let text: string;
@@ -246,9 +256,9 @@ interface CachedCredentials {
 }
 
 /**
- * Credentials from an exec credential plugin. The result is cached until shortly before `expirationTimestamp` (or
- * until {@linkcode ExecCredentialAuth.invalidate} when the plugin gave none); concurrent callers share one run.
- * Rejects unsupported configurations in the constructor with {@linkcode KubeConfigError}.
+ * Credentials from an exec credential plugin. The result is cached until shortly before `expirationTimestamp`
+ * (or until {@linkcode ExecCredentialAuth.invalidate} when the plugin gave none); concurrent callers share
+ * one run. Rejects unsupported configurations in the constructor with {@linkcode KubeConfigError}.
  */
 export class ExecCredentialAuth implements AuthProvider {
   /** Short description for logs. */
@@ -278,7 +288,10 @@ export class ExecCredentialAuth implements AuthProvider {
     this.#refreshSkewMs = options.refreshSkewMs ?? EXEC_REFRESH_SKEW_MS;
   }
 
-  /** Cached credentials, or the result of a (shared) plugin run when there are none or they are about to expire. */
+  /**
+   * Cached credentials, or the result of a (shared) plugin run when there are none or they are about to
+   * expire.
+   */
   credentials(signal?: AbortSignal): Promise<Credentials> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const cached = this.#cached;

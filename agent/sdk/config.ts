@@ -1,6 +1,6 @@
 /**
- * The entry point that finds the agent's connection: `AGENT_KUBECONFIG`, then `KUBECONFIG`, then the in-cluster
- * service account, then `~/.kube/config`.
+ * The entry point that finds the agent's connection: `AGENT_KUBECONFIG`, then `KUBECONFIG`, then the
+ * in-cluster service account, then `~/.kube/config`.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * In-cluster configuration from the pod's service account: the API server from `KUBERNETES_SERVICE_HOST` and
- * `KUBERNETES_SERVICE_PORT` (like client-go, not a hard-coded `kubernetes.default.svc` name), the CA, the namespace
- * and a token file that is re-read as the kubelet rotates it.
+ * `KUBERNETES_SERVICE_PORT` (like client-go, not a hard-coded `kubernetes.default.svc` name), the CA, the
+ * namespace and a token file that is re-read as the kubelet rotates it.
  *
  * @module
  */
@@ -47,9 +47,9 @@ export function inClusterServer(host: string, port: string): string {
 }
 
 /**
- * Builds the connection of a pod: server from the service variables, CA `ca.crt`, namespace `POD_NAMESPACE` or the
- * `namespace` file (`default` when neither), and the `token` file re-read on rotation. Checks read permissions first
- * so a missing `--allow-read` fails with a clear message instead of prompting.
+ * Builds the connection of a pod: server from the service variables, CA `ca.crt`, namespace `POD_NAMESPACE`
+ * or the `namespace` file (`default` when neither), and the `token` file re-read on rotation. Checks read
+ * permissions first so a missing `--allow-read` fails with a clear message instead of prompting.
  */
 export async function loadInClusterConfig(options: InClusterOptions = {}): Promise<ConnectionConfig> {
   const os = options.os ?? denoOs;

@@ -1,9 +1,9 @@
 /**
- * kubeconfig files: parsing (`npm:yaml`), merging the way kubectl merges `KUBECONFIG` (first file wins per cluster,
- * user and context name), and resolving one context into a {@linkcode ConnectionConfig}.
+ * kubeconfig files: parsing (`npm:yaml`), merging the way kubectl merges `KUBECONFIG` (first file wins per
+ * cluster, user and context name), and resolving one context into a {@linkcode ConnectionConfig}.
  *
- * Settings that Deno's `fetch` cannot honour per client are rejected with an error that names the setting and the
- * way out, never silently dropped.
+ * Settings that Deno's `fetch` cannot honour per client are rejected with an error that names the setting and
+ * the way out, never silently dropped.
  *
  * @module
  */
@@ -28,7 +28,9 @@ import type { AuthProvider, ConnectionConfig } from "./types.ts";
 /** The kubeconfig cluster extension whose `extension` is passed to exec plugins as `spec.cluster.config`. */
 export const EXEC_CLUSTER_EXTENSION = "client.authentication.k8s.io/exec";
 
-/** One named cluster, user or context, remembering the file it came from (relative paths resolve against it). */
+/**
+ * One named cluster, user or context, remembering the file it came from (relative paths resolve against it).
+ */
 export interface KubeConfigEntry {
   /** The entry's `name`. */
   name: string;
@@ -75,8 +77,8 @@ export interface ResolveKubeconfigOptions {
 const SECTIONS = [["clusters", "cluster"], ["users", "user"], ["contexts", "context"]] as const;
 
 /**
- * Parses the text of one kubeconfig file; `path` names it in errors and anchors its relative paths. An empty file is
- * an empty configuration, as with kubectl.
+ * Parses the text of one kubeconfig file; `path` names it in errors and anchors its relative paths. An empty
+ * file is an empty configuration, as with kubectl.
  */
 export function parseKubeconfig(text: string, path: string): KubeConfig {
   const fail = (detail: string, cause?: unknown) =>
@@ -85,10 +87,14 @@ export function parseKubeconfig(text: string, path: string): KubeConfig {
   try {
     document = parse(text);
   } catch (error) {
-    const detail = error instanceof YAMLParseError
-      ? error.message.split("\n", 1)[0].replace(/:$/, "")
-      : String(error);
-    throw fail(`malformed YAML: ${detail}`, error);
+    if (error instanceof YAMLParseError) {
+      throw fail(`malformed YAML: ${error.message.split("\n", 1)[0].replace(/:$/, "")}`, error);
+    }
+    // npm:yaml reads `LOG_TOKENS` and `LOG_STREAM` from the environment while parsing.
+    throw fail(
+      `${describeOsError(error)} (npm:yaml reads LOG_TOKENS and LOG_STREAM; allow them with --allow-env)`,
+      error,
+    );
   }
   const config: KubeConfig = { files: [path], clusters: new Map(), users: new Map(), contexts: new Map() };
   if (document === null || document === undefined) return config;
@@ -119,7 +125,10 @@ export function parseKubeconfig(text: string, path: string): KubeConfig {
   return config;
 }
 
-/** Merges configurations the way kubectl merges `KUBECONFIG`: the first one to define a name (or the current context) wins. */
+/**
+ * Merges configurations the way kubectl merges `KUBECONFIG`: the first one to define a name (or the current
+ * context) wins.
+ */
 export function mergeKubeconfigs(configs: KubeConfig[]): KubeConfig {
   const merged: KubeConfig = { files: [], clusters: new Map(), users: new Map(), contexts: new Map() };
   for (const config of configs) {
@@ -135,8 +144,8 @@ export function mergeKubeconfigs(configs: KubeConfig[]): KubeConfig {
 }
 
 /**
- * Reads and merges kubeconfig files in precedence order. Missing files are skipped like kubectl does, but when none
- * of them exists the load fails.
+ * Reads and merges kubeconfig files in precedence order. Missing files are skipped like kubectl does, but
+ * when none of them exists the load fails.
  */
 export async function loadKubeconfig(
   paths: string | string[],
@@ -146,7 +155,14 @@ export async function loadKubeconfig(
   const list = typeof paths === "string" ? [paths] : paths;
   const configs: KubeConfig[] = [];
   for (const path of list) {
-    const info = await os.stat(path);
+    let info;
+    try {
+      info = await os.stat(path);
+    } catch (error) {
+      throw new KubeConfigError(`Cannot read kubeconfig "${path}": ${describeOsError(error)}`, {
+        cause: error,
+      });
+    }
     if (info === undefined) continue;
     if (!info.isFile) throw new KubeConfigError(`Cannot read kubeconfig "${path}": not a file`);
     let text: string;
@@ -167,8 +183,8 @@ export async function loadKubeconfig(
 }
 
 /**
- * Resolves one context (the `context` option, else `current-context`) into a {@linkcode ConnectionConfig}: reads CA
- * and client certificate files, validates the settings and builds the {@linkcode AuthProvider}.
+ * Resolves one context (the `context` option, else `current-context`) into a {@linkcode ConnectionConfig}:
+ * reads CA and client certificate files, validates the settings and builds the {@linkcode AuthProvider}.
  */
 export async function resolveKubeconfig(
   config: KubeConfig,
@@ -398,7 +414,8 @@ function parseExec(exec: unknown, file: string, where: string): ExecConfig {
   if (!isRecord(exec)) throw new KubeConfigError(`Cannot use ${execWhere}: it must be a mapping`);
   let command = optionalString(exec, "command", execWhere);
   if (!command) throw new KubeConfigError(`Cannot use ${execWhere}: "command" is not set`);
-  // client-go resolves a relative command with a directory part (./bin/plugin) against the kubeconfig's directory.
+  // client-go resolves a relative command with a directory part (./bin/plugin) against the kubeconfig's
+  // directory.
   if (command.includes("/") && !isAbsolute(command)) command = resolvePath(file, command);
   const apiVersion = optionalString(exec, "apiVersion", execWhere);
   if (!apiVersion) throw new KubeConfigError(`Cannot use ${execWhere}: "apiVersion" is not set`);
@@ -443,7 +460,10 @@ function execClusterInfo(options: ResolveUserOptions): ExecClusterInfo {
   return info;
 }
 
-/** Reads `<field>-data` (base64, preferred as in client-go) or the file named by `<field>`; PEM text or `undefined`. */
+/**
+ * Reads `<field>-data` (base64, preferred as in client-go) or the file named by `<field>`; PEM text or
+ * `undefined`.
+ */
 async function readPem(
   entry: KubeConfigEntry,
   field: "certificate-authority" | "client-certificate" | "client-key",

@@ -10,7 +10,7 @@ import {
 } from "../../agent/sdk/auth.ts";
 import { KubeConfigError } from "../../agent/sdk/errors.ts";
 import { ExecPlugin } from "./testdata/exec_plugin.ts";
-import { FakeClock } from "./testdata/fake_clock.ts";
+import { FakeClock } from "../support/fake_clock.ts";
 
 const TESTDATA = join(import.meta.dirname ?? ".", "testdata");
 const V1 = "client.authentication.k8s.io/v1";

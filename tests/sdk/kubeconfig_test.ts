@@ -24,7 +24,9 @@ function base64(text: string): string {
   return new TextEncoder().encode(text).toBase64();
 }
 
-/** A one-context kubeconfig (anchored in testdata/) with the given cluster and user mappings as YAML lines. */
+/**
+ * A one-context kubeconfig (anchored in testdata/) with the given cluster and user mappings as YAML lines.
+ */
 function single(cluster: string[], user: string[] = []): KubeConfig {
   const indent = (lines: string[]) => lines.map((line) => `      ${line}`).join("\n");
   return parseKubeconfig(

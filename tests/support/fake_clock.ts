@@ -20,8 +20,15 @@ export class FakeClock implements Clock {
   /** Every requested sleep duration, in order (to check backoff schedules). */
   readonly sleeps: number[] = [];
 
-  constructor(start = Date.UTC(2026, 0, 1)) {
+  readonly #instant: boolean;
+
+  /**
+   * @param start the starting time, epoch milliseconds
+   * @param options `instant` makes every sleep resolve at once (to trigger timeouts)
+   */
+  constructor(start: number = Date.UTC(2026, 0, 1), options: { instant?: boolean } = {}) {
     this.#now = start;
+    this.#instant = options.instant ?? false;
   }
 
   now(): number {
@@ -30,6 +37,10 @@ export class FakeClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#instant) {
+      this.sleeps.push(ms);
+      return Promise.resolve();
+    }
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     const timer: Timer = { at: this.#now + Math.max(0, ms), ms, resolve };
     this.#timers.push(timer);

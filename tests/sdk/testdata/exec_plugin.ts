@@ -1,7 +1,7 @@
 /**
- * A fake exec credential plugin for tests: a `#!/bin/sh` script in a temporary directory that counts its runs,
- * records `KUBERNETES_EXEC_INFO` and one variable of its environment, and prints `response.json` with `COUNT`
- * replaced by the run number.
+ * A fake exec credential plugin for tests: a `#!/bin/sh` script in a temporary directory that counts its
+ * runs, records `KUBERNETES_EXEC_INFO` and one variable of its environment, and prints `response.json` with
+ * `COUNT` replaced by the run number.
  *
  * @module
  */

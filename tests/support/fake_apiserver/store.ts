@@ -108,6 +108,15 @@ export class ObjectStore {
     return out;
   }
 
+  /** Every stored object, unordered (cheaper than {@linkcode ObjectStore.all}). */
+  unsorted(): { resource: ResourceInfo; object: Obj }[] {
+    const out: { resource: ResourceInfo; object: Obj }[] = [];
+    for (const [resource, bucket] of this.#buckets) {
+      for (const object of bucket.values()) out.push({ resource, object });
+    }
+    return out;
+  }
+
   /**
    * Stores `obj` (which the store now owns) as ADDED or MODIFIED: assigns the next resourceVersion, records the
    * event and notifies listeners. Metrics resources are stored without a resourceVersion or events.

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import {
+  ConfigError,
+  formatDuration,
+  helpText,
+  loadConfig,
+  parseDuration,
+  SETTINGS,
+} from "../agent/config.ts";
+
+Deno.test("parseDuration() reads Go duration syntax", () => {
+  assert.equal(parseDuration("10s"), 10_000);
+  assert.equal(parseDuration("1m30s"), 90_000);
+  assert.equal(parseDuration("250ms"), 250);
+  assert.equal(parseDuration("1.5h"), 5_400_000);
+  assert.equal(parseDuration("2h45m0.5s"), 9_900_500);
+  assert.equal(parseDuration("0"), 0);
+  for (const bad of ["", "10", "s", "10 s", "1x", "-5s", "ten seconds"]) {
+    assert.equal(parseDuration(bad), undefined, bad);
+  }
+  assert.equal(formatDuration(90_000), "1m30s");
+  assert.equal(formatDuration(100), "100ms");
+});
+
+Deno.test("loadConfig() applies the Go agent's defaults", () => {
+  const config = loadConfig({});
+  assert.equal(config.masterUrl, "http://localhost:8081");
+  assert.equal(config.snapshotIntervalMs, 10_000);
+  assert.equal(config.commandPollIntervalMs, 100);
+  assert.equal(config.heartbeatIntervalMs, 15_000);
+  assert.equal(config.commandPollTimeoutMs, 90_000);
+  assert.equal(config.logLevel, "info");
+  assert.equal(config.logFormat, "text");
+  assert.deepEqual(config.protectedNamespaces, ["kube-system"]);
+  assert.equal(config.readOnly, false);
+  assert.equal(config.maxConcurrentCommands, 4);
+  assert.equal(config.healthAddr, ":8082");
+});
+
+Deno.test("loadConfig() parses overrides and trims a trailing slash of the master URL", () => {
+  const config = loadConfig({
+    AGENT_MASTER_URL: "http://master:8081/",
+    AGENT_SNAPSHOT_INTERVAL: "1m30s",
+    AGENT_NAMESPACES: "a, b,,c",
+    AGENT_READ_ONLY: "true",
+    AGENT_LOG_LEVEL: "WARN",
+    AGENT_MAX_CONCURRENT_COMMANDS: "8",
+  });
+  assert.equal(config.masterUrl, "http://master:8081");
+  assert.equal(config.snapshotIntervalMs, 90_000);
+  assert.deepEqual(config.namespaces, ["a", "b", "c"]);
+  assert.equal(config.readOnly, true);
+  assert.equal(config.logLevel, "warning");
+  assert.equal(config.maxConcurrentCommands, 8);
+});
+
+Deno.test("loadConfig() reports every bad setting at once", () => {
+  const error = (() => {
+    try {
+      loadConfig({
+        AGENT_SNAPSHOT_INTERVAL: "ten",
+        AGENT_MASTER_URL: "ftp://x",
+        AGENT_READ_ONLY: "maybe",
+        AGENT_MAX_CONCURRENT_COMMANDS: "0",
+        AGENT_TIMEOUT_COMMAND_POLL: "60s",
+        AGENT_LOG_FORMAT: "xml",
+        AGENT_HEALTH_ADDR: "8082",
+      });
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  })();
+  assert.ok(error instanceof ConfigError);
+  assert.equal(error.problems.length, 7);
+  for (
+    const env of [
+      "AGENT_SNAPSHOT_INTERVAL",
+      "AGENT_MASTER_URL",
+      "AGENT_READ_ONLY",
+      "AGENT_MAX_CONCURRENT_COMMANDS",
+      "AGENT_TIMEOUT_COMMAND_POLL",
+      "AGENT_LOG_FORMAT",
+      "AGENT_HEALTH_ADDR",
+    ]
+  ) assert.match(error.message, new RegExp(env));
+});
+
+Deno.test("helpText() lists every setting with its default", () => {
+  const text = helpText();
+  for (const setting of SETTINGS) {
+    assert.match(text, new RegExp(`${setting.env}\\s`));
+  }
+  assert.match(text, /AGENT_SNAPSHOT_INTERVAL .*\(default 10s\)/);
+});
