@@ -23,3 +23,16 @@ export function formatAge(elapsedMs: number): string {
   if (minutes > 0) return `${minutes}m`;
   return "0m";
 }
+
+/**
+ * The range of elapsed times, `[from, until)`, over which {@linkcode formatAge} gives the same text as for
+ * `elapsedMs`, so callers can reuse an age string until time leaves it.
+ *
+ * @param elapsedMs milliseconds since creation
+ */
+export function ageValidity(elapsedMs: number): { from: number; until: number } {
+  if (!(elapsedMs >= MINUTE_MS)) return { from: -Infinity, until: MINUTE_MS };
+  const unit = elapsedMs >= DAY_MS ? DAY_MS : elapsedMs >= HOUR_MS ? HOUR_MS : MINUTE_MS;
+  const from = Math.trunc(elapsedMs / unit) * unit;
+  return { from, until: from + unit };
+}

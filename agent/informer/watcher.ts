@@ -193,7 +193,7 @@ async function firstPage(
     fieldSelector: options.fieldSelector,
     limit: state.limit,
     resourceVersion: state.continueToken ? undefined : state.resourceVersion,
-    query: state.continueToken ? { continue: state.continueToken } : undefined,
+    continue: state.continueToken,
   })[Symbol.asyncIterator]();
   try {
     const { value, done } = await pages.next();
@@ -353,7 +353,9 @@ async function openStream(options: WatcherOptions, query: StreamQuery): Promise<
   const timeoutSeconds = watchTimeout(options);
   const idleMs = timeoutSeconds * 1000 + (options.idleGraceMs ?? IDLE_GRACE_MS);
   const watchdogStop = new AbortController();
-  let lastActivity = clock.now();
+  // A short watch is measured from the request, like client-go, so a slow handshake cannot hide a tight loop.
+  const openedAt = clock.now();
+  let lastActivity = openedAt;
   let closed = false;
   const close = () => {
     if (closed) return;
@@ -393,7 +395,7 @@ async function openStream(options: WatcherOptions, query: StreamQuery): Promise<
     return {
       events,
       controller,
-      openedAt: clock.now(),
+      openedAt,
       received: 0,
       close: () => {
         close();

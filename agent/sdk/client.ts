@@ -53,7 +53,7 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
   }
 
   async function* list<T>(path: string, options: ListOptions = {}): AsyncGenerator<ListPage<T>> {
-    let continueToken: string | undefined;
+    let continueToken = options.continue || undefined;
     do {
       const page: ListPage<T> = await transport.json({
         method: "GET",

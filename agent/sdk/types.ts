@@ -65,6 +65,8 @@ export interface ListOptions extends RequestOptions {
   limit?: number;
   resourceVersion?: string;
   resourceVersionMatch?: "Exact" | "NotOlderThan";
+  /** Start from this continue token (of an earlier page) instead of the beginning. */
+  continue?: string;
 }
 
 /** One page of a LIST answer. */

@@ -66,13 +66,24 @@ export class FakeClock implements Clock {
     for (const timer of due) timer.resolve();
   }
 
-  /** Jumps to the earliest timer and fires it; returns the time skipped. */
-  fireNext(): number {
-    if (this.#timers.length === 0) return 0;
-    const earliest = Math.min(...this.#timers.map((t) => t.at));
-    const skipped = Math.max(0, earliest - this.#now);
-    this.advance(skipped);
+  /**
+   * Jumps to the earliest timer and fires it; returns the time skipped. With `maxMs`, only sleeps of at most that
+   * duration are considered (e.g. backoff pauses but not long watchdog timers).
+   */
+  fireNext(options: { maxMs?: number } = {}): number {
+    const candidates = this.#timers.filter((t) => options.maxMs === undefined || t.ms <= options.maxMs);
+    if (candidates.length === 0) return 0;
+    const timer = candidates.reduce((a, b) => (b.at < a.at ? b : a));
+    const skipped = Math.max(0, timer.at - this.#now);
+    this.#now = Math.max(this.#now, timer.at);
+    this.#timers = this.#timers.filter((t) => t !== timer);
+    timer.resolve();
     return skipped;
+  }
+
+  /** True when a sleep of at most `maxMs` is waiting. */
+  hasPending(options: { maxMs?: number } = {}): boolean {
+    return this.#timers.some((t) => options.maxMs === undefined || t.ms <= options.maxMs);
   }
 
   /** Resolves when the code under test starts a sleep (at once if one is already pending and `pending` allowed). */

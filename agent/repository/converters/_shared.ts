@@ -152,7 +152,9 @@ export function labels(meta: ObjectMeta | undefined): StringMap | undefined {
 }
 
 /** Annotations without {@linkcode LAST_APPLIED_ANNOTATION}, absent when empty. */
-export function annotations(source: Readonly<Record<string, string>> | null | undefined): StringMap | undefined {
+export function annotations(
+  source: Readonly<Record<string, string>> | null | undefined,
+): StringMap | undefined {
   if (!source) return undefined;
   let out: StringMap | undefined;
   for (const key in source) {
@@ -179,7 +181,11 @@ export interface CommonMetaOptions {
 }
 
 /** The flat CommonMeta fields of a resource, built in Go's field order. */
-export function commonMeta(meta: ObjectMeta | undefined, kind: string, options: CommonMetaOptions): CommonMeta {
+export function commonMeta(
+  meta: ObjectMeta | undefined,
+  kind: string,
+  options: CommonMetaOptions,
+): CommonMeta {
   const ref = options.owner ? owner(meta) : undefined;
   return {
     uid: meta?.uid ?? "",
@@ -197,7 +203,9 @@ export function commonMeta(meta: ObjectMeta | undefined, kind: string, options: 
 // ---- selectors ----
 
 /** `matchLabels` as `k=v,k=v` (Go iterates its map in random order; we keep the object's order). */
-export function selectorString(matchLabels: Readonly<Record<string, string>> | undefined): string | undefined {
+export function selectorString(
+  matchLabels: Readonly<Record<string, string>> | undefined,
+): string | undefined {
   if (!matchLabels) return undefined;
   const parts: string[] = [];
   for (const key in matchLabels) parts.push(`${key}=${matchLabels[key]}`);
@@ -231,8 +239,10 @@ export function selectorHasTerms(selector: KubeLabelSelector | undefined): boole
  * each omitted when empty. NetworkPolicy selectors are sent as this text.
  */
 export function goSelectorJson(selector: KubeLabelSelector): string {
-  const out: { matchLabels?: StringMap; matchExpressions?: { key: string; operator: string; values?: string[] }[] } =
-    {};
+  const out: {
+    matchLabels?: StringMap;
+    matchExpressions?: { key: string; operator: string; values?: string[] }[];
+  } = {};
   const keys = Object.keys(selector.matchLabels ?? {}).sort();
   if (keys.length > 0) {
     const sorted: StringMap = {};
@@ -351,7 +361,10 @@ function numericPort(port: number | string | undefined): number | undefined {
 }
 
 /** Env vars: literal values (redacted when the name looks sensitive) or a short `valueFrom` reference. */
-export function envs(items: readonly KubeEnvVar[] | undefined, options: ConvertOptions): EnvVar[] | undefined {
+export function envs(
+  items: readonly KubeEnvVar[] | undefined,
+  options: ConvertOptions,
+): EnvVar[] | undefined {
   const redact = options.redactEnv !== false;
   return mapList(items, (e) => {
     const name = e.name ?? "";

@@ -164,7 +164,11 @@ function mergeContainers(
 }
 
 /** A spec container merged with its status; the running image comes from the status when there is one. */
-function podContainer(c: Container, s: ContainerStatus | undefined, options: ConvertOptions): PodContainerDetail {
+function podContainer(
+  c: Container,
+  s: ContainerStatus | undefined,
+  options: ConvertOptions,
+): PodContainerDetail {
   const detail = containerDetail(c, options);
   const state = s?.state;
   const current = state?.running

@@ -5,16 +5,17 @@
  * @module
  */
 
-import { groupVersion, RESOURCES, type ResourceInfo } from "./resources.ts";
+import { groupVersion, type ResourceInfo, RESOURCES } from "./resources.ts";
 import type { Obj } from "./types.ts";
 
 /** Kinds and groups of subresources as discovery lists them. */
-const SUBRESOURCE_KINDS: Record<string, { kind: string; group?: string; version?: string; verbs: string[] }> = {
-  status: { kind: "", verbs: ["get", "patch", "update"] },
-  scale: { kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "patch", "update"] },
-  log: { kind: "Pod", verbs: ["get"] },
-  eviction: { kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] },
-};
+const SUBRESOURCE_KINDS: Record<string, { kind: string; group?: string; version?: string; verbs: string[] }> =
+  {
+    status: { kind: "", verbs: ["get", "patch", "update"] },
+    scale: { kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "patch", "update"] },
+    log: { kind: "Pod", verbs: ["get"] },
+    eviction: { kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] },
+  };
 
 /** The `/version` document. */
 export function versionInfo(): Obj {

@@ -7,7 +7,7 @@
 
 import { parse as parseYaml } from "yaml";
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patch.ts";
-import { groupVersion, RESOURCES, type ResourceInfo } from "./resources.ts";
+import { groupVersion, type ResourceInfo, RESOURCES } from "./resources.ts";
 import { alreadyExists, badRequest, conflict, invalid, notFound } from "./status.ts";
 import type { ObjectStore } from "./store.ts";
 import type { TimerSet } from "./timers.ts";
@@ -31,6 +31,8 @@ export interface WriteOptions {
    * managedFields instead of resetting them like the HTTP API does.
    */
   trusted?: boolean;
+  /** In-process bulk loads: take ownership of the given object instead of copying it. */
+  adopt?: boolean;
   /** `status` for the status subresource. */
   subresource?: string;
   /** Field manager recorded for server-side apply. */
@@ -62,7 +64,8 @@ function nameCauses(name: string): { reason: string; message: string; field: str
   if (name.length <= 253 && NAME_RE.test(name)) return [];
   return [{
     reason: "FieldValueInvalid",
-    message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric ` +
+    message:
+      `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric ` +
       `characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex ` +
       `used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
     field: "metadata.name",
@@ -131,7 +134,9 @@ export class Registry {
       );
     }
     if (body.kind !== undefined && body.kind !== info.kind) {
-      throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${info.kind})`);
+      throw badRequest(
+        `the kind in the data (${String(body.kind)}) does not match the expected kind (${info.kind})`,
+      );
     }
   }
 
@@ -149,13 +154,15 @@ export class Registry {
   create(info: ResourceInfo, namespace: string, body: unknown, options: WriteOptions = {}): Obj {
     if (!isObj(body)) throw badRequest("the body of the request was in an unknown format");
     this.#checkTypeMeta(info, body);
-    const obj = clone(body);
+    const obj = options.adopt ? body : clone(body);
     obj.apiVersion = groupVersion(info);
     obj.kind = info.kind;
     const meta = metaOf(obj);
     if (info.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
-        throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+        throw badRequest(
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
       }
       meta.namespace = namespace || meta.namespace || "default";
     } else {
@@ -186,7 +193,9 @@ export class Registry {
       delete meta.deletionGracePeriodSeconds;
       if (hasStatusSubresource(info)) this.#resetStatus(info, obj);
     }
-    if (obj.spec !== undefined && (!options.trusted || typeof meta.generation !== "number")) meta.generation = 1;
+    if (obj.spec !== undefined && (!options.trusted || typeof meta.generation !== "number")) {
+      meta.generation = 1;
+    }
     if (info.kind === "Namespace") {
       obj.spec = isObj(obj.spec) ? obj.spec : {};
       if (!Array.isArray((obj.spec as Obj).finalizers)) (obj.spec as Obj).finalizers = ["kubernetes"];
@@ -213,16 +222,26 @@ export class Registry {
   }
 
   /** PUT: replaces an object (or its status); 409 when the body's resourceVersion is stale. */
-  update(info: ResourceInfo, namespace: string, name: string, body: unknown, options: WriteOptions = {}): Obj {
+  update(
+    info: ResourceInfo,
+    namespace: string,
+    name: string,
+    body: unknown,
+    options: WriteOptions = {},
+  ): Obj {
     if (!isObj(body)) throw badRequest("the body of the request was in an unknown format");
     this.#checkTypeMeta(info, body);
     const existing = this.require(info, namespace, name);
     const bodyMeta = isObj(body.metadata) ? body.metadata : {};
     if (bodyMeta.name !== undefined && bodyMeta.name !== name) {
-      throw badRequest(`the name of the object (${String(bodyMeta.name)}) does not match the name on the URL (${name})`);
+      throw badRequest(
+        `the name of the object (${String(bodyMeta.name)}) does not match the name on the URL (${name})`,
+      );
     }
     if (info.namespaced && bodyMeta.namespace && bodyMeta.namespace !== metaString(existing, "namespace")) {
-      throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      throw badRequest(
+        "the namespace of the provided object does not match the namespace sent on the request",
+      );
     }
     return this.#commitUpdate(info, existing, clone(body), options);
   }
@@ -247,7 +266,9 @@ export class Registry {
       if (info.namespaced) meta.namespace = oldMeta.namespace;
       else delete meta.namespace;
       meta.uid = oldMeta.uid;
-      if (!options.trusted || meta.creationTimestamp === undefined) meta.creationTimestamp = oldMeta.creationTimestamp;
+      if (!options.trusted || meta.creationTimestamp === undefined) {
+        meta.creationTimestamp = oldMeta.creationTimestamp;
+      }
       for (const field of ["deletionTimestamp", "deletionGracePeriodSeconds"]) {
         if (oldMeta[field] !== undefined) meta[field] = oldMeta[field];
         else if (!options.trusted) delete meta[field];
@@ -260,9 +281,10 @@ export class Registry {
         else obj.status = existing.status;
       }
       const oldGeneration = typeof oldMeta.generation === "number" ? oldMeta.generation : undefined;
-      const givenGeneration = options.trusted && typeof meta.generation === "number" && meta.generation !== oldGeneration
-        ? meta.generation
-        : undefined;
+      const givenGeneration =
+        options.trusted && typeof meta.generation === "number" && meta.generation !== oldGeneration
+          ? meta.generation
+          : undefined;
       if (givenGeneration !== undefined) {
         meta.generation = givenGeneration;
       } else if (obj.spec !== undefined || oldGeneration !== undefined) {
@@ -278,11 +300,12 @@ export class Registry {
     const hadFinalizers = Array.isArray(oldMeta.finalizers) && oldMeta.finalizers.length > 0;
     const hasFinalizers = Array.isArray(meta.finalizers) && meta.finalizers.length > 0;
     if (
-      oldMeta.deletionTimestamp && hadFinalizers && !hasFinalizers && !this.#graceTimers.has(this.#graceKey(info, obj))
+      oldMeta.deletionTimestamp && hadFinalizers && !hasFinalizers &&
+      !this.#graceTimers.has(this.#graceKey(info, obj))
     ) {
       return this.#finalRemove(info, obj);
     }
-    return this.#store.put(info, clone(obj), "MODIFIED");
+    return this.#store.put(info, obj, "MODIFIED");
   }
 
   /** PATCH in any flavour; server-side apply creates absent objects. */
@@ -331,7 +354,9 @@ export class Registry {
       const applied = strategicMergePatch(existing, patchBody) as Obj;
       const meta = metaOf(applied);
       const others = Array.isArray(metaOf(existing).managedFields)
-        ? (metaOf(existing).managedFields as Obj[]).filter((m) => !(m.manager === manager && m.operation === "Apply"))
+        ? (metaOf(existing).managedFields as Obj[]).filter((m) =>
+          !(m.manager === manager && m.operation === "Apply")
+        )
         : [];
       meta.managedFields = [...others, entry];
       meta.resourceVersion = metaOf(existing).resourceVersion;
@@ -348,7 +373,9 @@ export class Registry {
 
   #patchCommit(info: ResourceInfo, existing: Obj, patched: Obj, options: WriteOptions): Obj {
     const meta = metaOf(patched);
-    if (meta.name !== metaOf(existing).name) throw badRequest("metadata.name: Invalid value: the name cannot be changed");
+    if (meta.name !== metaOf(existing).name) {
+      throw badRequest("metadata.name: Invalid value: the name cannot be changed");
+    }
     return this.#commitUpdate(info, existing, clone(patched), options);
   }
 
@@ -375,7 +402,13 @@ export class Registry {
     const key = this.#graceKey(info, obj);
     this.#graceTimers.get(key)?.();
     this.#graceTimers.delete(key);
-    return this.#store.remove(info, metaString(obj, "namespace"), metaString(obj, "name"), clone(obj)) ?? obj;
+    const namespace = metaString(obj, "namespace");
+    const name = metaString(obj, "name");
+    if (!info.group && (info.plural === "pods" || info.plural === "nodes")) {
+      const metrics = RESOURCES.find((r) => r.metrics && r.plural === info.plural);
+      if (metrics) this.#store.remove(metrics, namespace, name);
+    }
+    return this.#store.remove(info, namespace, name, clone(obj)) ?? obj;
   }
 
   /**
@@ -393,7 +426,11 @@ export class Registry {
     const meta = metaOf(existing);
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== meta.uid) {
-      throw conflictPrecondition(info, name, `UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`);
+      throw conflictPrecondition(
+        info,
+        name,
+        `UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`,
+      );
     }
     if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
       throw conflictPrecondition(
@@ -455,14 +492,19 @@ export class Registry {
     }
   }
 
-  /** In-process upsert: create when absent, else a trusted full update (status included). */
-  upsert(info: ResourceInfo, obj: Obj): Obj {
+  /**
+   * In-process upsert: create when absent, else a trusted full update (status included). With `adopt` the
+   * registry keeps `obj` itself (the caller must not touch it afterwards).
+   */
+  upsert(info: ResourceInfo, obj: Obj, adopt = false): Obj {
     const meta = isObj(obj.metadata) ? obj.metadata : {};
     const name = typeof meta.name === "string" ? meta.name : "";
-    const namespace = info.namespaced ? (typeof meta.namespace === "string" ? meta.namespace : "default") : "";
+    const namespace = info.namespaced
+      ? (typeof meta.namespace === "string" ? meta.namespace : "default")
+      : "";
     const existing = name ? this.#store.get(info, namespace, name) : undefined;
-    if (!existing) return this.create(info, namespace, obj, { trusted: true });
-    return this.#commitUpdate(info, existing, clone(obj), { trusted: true });
+    if (!existing) return this.create(info, namespace, obj, { trusted: true, adopt });
+    return this.#commitUpdate(info, existing, adopt ? obj : clone(obj), { trusted: true });
   }
 
   /** In-process removal: immediate unless a grace period is given; no cascading unless asked. */

@@ -36,7 +36,9 @@ export function humanDuration(ms: number): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
   if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 8) {
+    return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  }
   if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
   const years = Math.floor(hours / 24 / 365);
   if (years < 8) return `${years}y${Math.floor(hours / 24) % 365}d`;
@@ -90,7 +92,55 @@ const NAME: Column = {
 };
 const AGE: Column = { name: "Age", type: "string", cell: age };
 
+function since(value: unknown): string {
+  if (typeof value !== "string") return "<unknown>";
+  return humanDuration(Date.now() - Date.parse(value));
+}
+
+function eventLastSeen(o: Obj): string {
+  const series = field(o, "series", "lastObservedTime");
+  const stamp = field(o, "lastTimestamp") ?? series ?? field(o, "eventTime") ??
+    field(o, "metadata", "creationTimestamp");
+  return since(stamp);
+}
+
+function count(value: unknown): number {
+  return isObj(value) ? Object.keys(value).length : 0;
+}
+
 const COLUMNS: Record<string, Column[]> = {
+  Event: [
+    { name: "Last Seen", type: "string", cell: eventLastSeen },
+    { name: "Type", type: "string", cell: (o) => String(field(o, "type") ?? "") },
+    { name: "Reason", type: "string", cell: (o) => String(field(o, "reason") ?? "") },
+    {
+      name: "Object",
+      type: "string",
+      cell: (o) =>
+        `${String(field(o, "involvedObject", "kind") ?? "").toLowerCase()}/${
+          field(o, "involvedObject", "name") ?? ""
+        }`,
+    },
+    { name: "Message", type: "string", cell: (o) => String(field(o, "message") ?? "").trim() },
+  ],
+  ReplicaSet: [
+    NAME,
+    { name: "Desired", type: "integer", cell: (o) => Number(field(o, "spec", "replicas") ?? 0) },
+    { name: "Current", type: "integer", cell: (o) => Number(field(o, "status", "replicas") ?? 0) },
+    { name: "Ready", type: "integer", cell: (o) => Number(field(o, "status", "readyReplicas") ?? 0) },
+    AGE,
+  ],
+  ConfigMap: [
+    NAME,
+    { name: "Data", type: "integer", cell: (o) => count(o.data) + count(o.binaryData) },
+    AGE,
+  ],
+  Secret: [
+    NAME,
+    { name: "Type", type: "string", cell: (o) => String(o.type ?? "Opaque") },
+    { name: "Data", type: "integer", cell: (o) => count(o.data) },
+    AGE,
+  ],
   Pod: [
     NAME,
     {
@@ -107,11 +157,18 @@ const COLUMNS: Record<string, Column[]> = {
       name: "Restarts",
       type: "string",
       cell: (o) =>
-        String(list(field(o, "status", "containerStatuses")).reduce((n, s) => n + Number(s.restartCount ?? 0), 0)),
+        String(
+          list(field(o, "status", "containerStatuses")).reduce((n, s) => n + Number(s.restartCount ?? 0), 0),
+        ),
     },
     AGE,
     { name: "IP", type: "string", priority: 1, cell: (o) => String(field(o, "status", "podIP") ?? "<none>") },
-    { name: "Node", type: "string", priority: 1, cell: (o) => String(field(o, "spec", "nodeName") ?? "<none>") },
+    {
+      name: "Node",
+      type: "string",
+      priority: 1,
+      cell: (o) => String(field(o, "spec", "nodeName") ?? "<none>"),
+    },
   ],
   Node: [
     NAME,
@@ -130,7 +187,9 @@ const COLUMNS: Record<string, Column[]> = {
       cell: (o) => {
         const labels = field(o, "metadata", "labels");
         const roles = isObj(labels)
-          ? Object.keys(labels).filter((k) => k.startsWith("node-role.kubernetes.io/")).map((k) => k.slice(24))
+          ? Object.keys(labels).filter((k) => k.startsWith("node-role.kubernetes.io/")).map((k) =>
+            k.slice(24)
+          )
           : [];
         return roles.length ? roles.join(",") : "<none>";
       },
@@ -142,13 +201,18 @@ const COLUMNS: Record<string, Column[]> = {
       cell: (o) => String(field(o, "status", "nodeInfo", "kubeletVersion") ?? ""),
     },
   ],
-  Namespace: [NAME, { name: "Status", type: "string", cell: (o) => String(field(o, "status", "phase") ?? "") }, AGE],
+  Namespace: [NAME, {
+    name: "Status",
+    type: "string",
+    cell: (o) => String(field(o, "status", "phase") ?? ""),
+  }, AGE],
   Deployment: [
     NAME,
     {
       name: "Ready",
       type: "string",
-      cell: (o) => `${Number(field(o, "status", "readyReplicas") ?? 0)}/${Number(field(o, "spec", "replicas") ?? 0)}`,
+      cell: (o) =>
+        `${Number(field(o, "status", "readyReplicas") ?? 0)}/${Number(field(o, "spec", "replicas") ?? 0)}`,
     },
     { name: "Up-to-date", type: "integer", cell: (o) => Number(field(o, "status", "updatedReplicas") ?? 0) },
     { name: "Available", type: "integer", cell: (o) => Number(field(o, "status", "availableReplicas") ?? 0) },
@@ -179,7 +243,8 @@ const COLUMNS: Record<string, Column[]> = {
 };
 
 const DESCRIPTIONS: Record<string, string> = {
-  Name: "Name must be unique within a namespace. Is required when creating resources, although some resources " +
+  Name:
+    "Name must be unique within a namespace. Is required when creating resources, although some resources " +
     "may allow a client to request the generation of an appropriate name automatically. Name is primarily " +
     "intended for creation idempotence and configuration definition. Cannot be updated.",
   Age: "CreationTimestamp is a timestamp representing the server time when this object was created.",
@@ -191,7 +256,12 @@ export function partialMetadata(obj: Obj): Obj {
 }
 
 /** Builds a Table for `objects`; `includeObject` is `None`, `Metadata` (default) or `Object`. */
-export function toTable(info: ResourceInfo, objects: Obj[], listMeta: Obj, includeObject: string | undefined): Obj {
+export function toTable(
+  info: ResourceInfo,
+  objects: Obj[],
+  listMeta: Obj,
+  includeObject: string | undefined,
+): Obj {
   const columns = COLUMNS[info.kind] ?? [NAME, AGE];
   const rows = objects.map((obj) => {
     const row: Obj = { cells: columns.map((c) => c.cell(obj)) };

@@ -138,9 +138,16 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return aKeys.every((k) => Object.hasOwn(bo, k) && jsonEqual(ao[k], bo[k]));
 }
 
-/** Deep copy of a JSON value. */
+/** Deep copy of a JSON value (much faster than `structuredClone` for plain JSON). */
 export function clone<T>(value: T): T {
-  return structuredClone(value);
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(clone) as T;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== undefined) out[key] = clone(item);
+  }
+  return out as T;
 }
 
 /** RFC 3339 timestamp with second precision, as Kubernetes writes `metav1.Time`. */

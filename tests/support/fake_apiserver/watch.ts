@@ -8,6 +8,7 @@
 
 import { groupVersion, type ResourceInfo } from "./resources.ts";
 import type { Selector } from "./selectors.ts";
+import { objectJson } from "./json_cache.ts";
 import { failureStatus } from "./status.ts";
 import type { ObjectStore, StoreEvent } from "./store.ts";
 import type { TimerSet } from "./timers.ts";
@@ -67,7 +68,13 @@ export class WatchSession {
   #onDone: () => void;
 
   /** Creates (but does not start) a session. `onDone` runs once when it ends for any reason. */
-  constructor(params: WatchParams, store: ObjectStore, timers: TimerSet, sink: StreamSink, onDone: () => void) {
+  constructor(
+    params: WatchParams,
+    store: ObjectStore,
+    timers: TimerSet,
+    sink: StreamSink,
+    onDone: () => void,
+  ) {
     this.request = params.request;
     this.#params = params;
     this.#store = store;
@@ -155,8 +162,12 @@ export class WatchSession {
   }
 
   #send(type: string, obj: Obj): void {
-    const object = this.#params.convert && type !== "ERROR" ? this.#params.convert(obj) : obj;
-    this.#write({ type, object });
+    if (this.#stalled || this.#done) return;
+    if (this.#params.convert && type !== "ERROR") {
+      this.#write({ type, object: this.#params.convert(obj) });
+    } else {
+      this.#sink.write(`{"type":"${type}","object":${objectJson(obj)}}\n`);
+    }
   }
 
   #write(event: Obj): void {
@@ -187,5 +198,4 @@ export class WatchSession {
     this.#release();
     this.#onDone();
   }
-
 }

@@ -1,0 +1,445 @@
+/**
+ * {@linkcode CommandService}: executes the Master's operational commands against Kubernetes. A typed dispatch
+ * table maps each action to its handler; the service adds what every command needs: the safety policy, a
+ * per-command deadline, de-duplication of command ids, a bound on concurrent commands, one log line and one
+ * counter per command. `execute` never throws: every command becomes a `Result`.
+ *
+ * @module
+ */
+
+import type { Command, Result } from "../../../model/mod.ts";
+import { type Clock, systemClock } from "../../clock.ts";
+import { KubeApiError, type KubeClient, KubeNetworkError } from "../../sdk/mod.ts";
+import { applyManifestsHandler } from "./apply_manifests.ts";
+import { cordonHandler, uncordonHandler } from "./cordon.ts";
+import { deleteHandler, deletePodHandler } from "./delete_pod.ts";
+import { drainHandler } from "./drain.ts";
+import { dynamicHandler } from "./dynamic.ts";
+import { getConfigMapHandler } from "./get_configmap.ts";
+import { getLogsHandler } from "./get_logs.ts";
+import { getSecretHandler } from "./get_secret.ts";
+import { restartHandler } from "./restart.ts";
+import { scaleHandler } from "./scale.ts";
+import { updateImageHandler } from "./update_image.ts";
+import { CommandError, describeError, type Handler, type HandlerContext, ParamsError } from "./_params.ts";
+import { type Action, checkPolicy, isAction, type SafetyPolicy } from "./_policy.ts";
+
+export {
+  type Action,
+  ACTIONS,
+  DEFAULT_PROTECTED_NAMESPACES,
+  MUTATING_ACTIONS,
+  type SafetyPolicy,
+} from "./_policy.ts";
+export type { Handler, HandlerContext } from "./_params.ts";
+export type { DrainReport } from "./drain.ts";
+export type { ApplyManifestsResult } from "./apply_manifests.ts";
+
+/** Deadline of one command when the configuration gives none (AGENT_COMMAND_TIMEOUT). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
+/** Commands running at once when the configuration gives no bound (AGENT_MAX_CONCURRENT_COMMANDS). */
+export const DEFAULT_MAX_CONCURRENT_COMMANDS = 4;
+/** Command ids remembered for de-duplication; the Master never resends an old id, so recent ones suffice. */
+export const DEFAULT_DEDUP_CAPACITY = 1_000;
+/**
+ * Characters of remembered outputs and errors: a thousand 1 MiB log tails must not be kept for de-duplication
+ * in an agent with a 128 MiB memory limit, so large results are forgotten first, oldest first.
+ */
+export const DEFAULT_DEDUP_MAX_CHARS = 8 * 1024 * 1024;
+
+/** The dispatch table: one handler per action; a missing or mismatched entry is a compile error. */
+export const COMMAND_HANDLERS = {
+  scale: scaleHandler,
+  restart: restartHandler,
+  update_image: updateImageHandler,
+  get_logs: getLogsHandler,
+  get_configmap: getConfigMapHandler,
+  get_secret: getSecretHandler,
+  delete: deleteHandler,
+  delete_pod: deletePodHandler,
+  cordon: cordonHandler,
+  uncordon: uncordonHandler,
+  drain: drainHandler,
+  dynamic: dynamicHandler,
+  apply_manifests: applyManifestsHandler,
+} as const satisfies { readonly [A in Action]: Handler<unknown, A> };
+
+/** How one command ended; the label of logs, counters and {@linkcode CommandServiceOptions.onCompleted}. */
+export type CommandOutcome =
+  /** The handler succeeded. */
+  | "success"
+  /** The handler ran and failed (API error, partial drain, ...). */
+  | "failure"
+  /** Refused before any API call: unknown action, policy, bad params or missing target. */
+  | "rejected"
+  /** The deadline passed (waiting for a slot counts). */
+  | "timeout"
+  /** The caller's signal aborted it (shutdown). */
+  | "cancelled"
+  /** A repeated command id, answered with the first result without running again. */
+  | "duplicate";
+
+/** Structured logger the service reports every command to. */
+export interface CommandLogger {
+  /** Routine events. */
+  info(message: string, properties?: Record<string, unknown>): void;
+  /** Refused, failed or timed-out commands. */
+  warn(message: string, properties?: Record<string, unknown>): void;
+  /** Failures that point at a bug rather than at the cluster. */
+  error(message: string, properties?: Record<string, unknown>): void;
+}
+
+/** Options of {@linkcode CommandService}: the safety policy plus limits, time, logging and metrics. */
+export interface CommandServiceOptions extends SafetyPolicy {
+  /** Time source for deadlines, timestamps and backoff. Default: the system clock. */
+  clock?: Clock;
+  /** Receives one line per command. Default: silent. */
+  logger?: CommandLogger;
+  /** Deadline of one command in ms, slot waiting included. Default {@linkcode DEFAULT_COMMAND_TIMEOUT_MS}. */
+  commandTimeoutMs?: number;
+  /** Commands running at once; others wait. Default {@linkcode DEFAULT_MAX_CONCURRENT_COMMANDS}. */
+  maxConcurrentCommands?: number;
+  /** Command ids remembered for de-duplication. Default {@linkcode DEFAULT_DEDUP_CAPACITY}. */
+  dedupCapacity?: number;
+  /** Total characters of remembered outputs and errors. Default {@linkcode DEFAULT_DEDUP_MAX_CHARS}. */
+  dedupMaxChars?: number;
+  /**
+   * Called once per command (metrics hook). `action` is `"unknown"` for actions outside the table, so a
+   * misbehaving Master cannot blow up label cardinality.
+   */
+  onCompleted?: (action: string, outcome: CommandOutcome, durationMs: number) => void;
+}
+
+/** Options of {@linkcode CommandService.execute}. */
+export interface ExecuteOptions {
+  /** Cancels the command (agent shutdown); it then fails with `command cancelled`. */
+  signal?: AbortSignal;
+}
+
+/** Per-action counts of outcomes. */
+export type CommandCounters = Record<string, Partial<Record<CommandOutcome, number>>>;
+
+interface Outcome {
+  outcome: CommandOutcome;
+  output?: string;
+  error?: string;
+  /** The error was not one the agent expects (a bug): logged at error level. */
+  unexpected?: boolean;
+}
+
+/** Why the command's own signal aborted. */
+class DeadlineExceeded extends Error {
+  override readonly name = "DeadlineExceeded";
+}
+
+/** Executes commands; see the module documentation. */
+export class CommandService {
+  readonly #client: KubeClient;
+  readonly #clock: Clock;
+  readonly #logger?: CommandLogger;
+  readonly #policy: SafetyPolicy;
+  readonly #timeoutMs: number;
+  readonly #maxConcurrent: number;
+  readonly #dedupCapacity: number;
+  readonly #onCompleted?: CommandServiceOptions["onCompleted"];
+  readonly #dedupMaxChars: number;
+  /** Results by command id, least recently seen first; `size` is known once the result is. */
+  readonly #results = new Map<string, { result: Promise<Result>; size: number }>();
+  #resultChars = 0;
+  readonly #counters: CommandCounters = {};
+  readonly #waiters: (() => void)[] = [];
+  #active = 0;
+
+  constructor(client: KubeClient, options: CommandServiceOptions = {}) {
+    this.#client = client;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger;
+    this.#policy = {
+      readOnly: options.readOnly,
+      allowedActions: options.allowedActions,
+      protectedNamespaces: options.protectedNamespaces,
+      allowSecretRead: options.allowSecretRead,
+      allowApply: options.allowApply,
+    };
+    this.#timeoutMs = positive(options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
+    this.#maxConcurrent = Math.floor(
+      positive(options.maxConcurrentCommands, DEFAULT_MAX_CONCURRENT_COMMANDS),
+    );
+    this.#dedupCapacity = Math.floor(positive(options.dedupCapacity, DEFAULT_DEDUP_CAPACITY));
+    this.#dedupMaxChars = positive(options.dedupMaxChars, DEFAULT_DEDUP_MAX_CHARS);
+    this.#onCompleted = options.onCompleted;
+  }
+
+  /** Commands holding a slot right now. */
+  get running(): number {
+    return this.#active;
+  }
+
+  /** Commands waiting for a slot. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /** A copy of the outcome counts per action. */
+  counters(): CommandCounters {
+    return structuredClone(this.#counters);
+  }
+
+  /**
+   * Executes one command and resolves to its `Result`; never rejects. A command id seen before resolves to the
+   * first result (awaiting it if it is still running) without executing again.
+   */
+  execute(command: Command, options: ExecuteOptions = {}): Promise<Result> {
+    const id = typeof command?.id === "string" ? command.id : "";
+    const previous = id ? this.#results.get(id) : undefined;
+    if (previous) {
+      // Refresh the entry: the LRU forgets the least recently seen ids first.
+      this.#results.delete(id);
+      this.#results.set(id, previous);
+      return this.#duplicate(command, previous.result);
+    }
+    const result = this.#execute(command, options.signal);
+    if (id) {
+      const entry = { result, size: 0 };
+      this.#results.set(id, entry);
+      this.#trimResults();
+      result.then((done) => {
+        if (this.#results.get(id) !== entry) return;
+        entry.size = (done.output?.length ?? 0) + (done.error?.length ?? 0);
+        this.#resultChars += entry.size;
+        this.#trimResults();
+      });
+    }
+    return result;
+  }
+
+  /** Forgets the least recently seen results beyond the count and size budgets. */
+  #trimResults(): void {
+    for (const [id, entry] of this.#results) {
+      if (this.#results.size <= this.#dedupCapacity && this.#resultChars <= this.#dedupMaxChars) break;
+      this.#results.delete(id);
+      this.#resultChars -= entry.size;
+    }
+  }
+
+  async #duplicate(command: Command, previous: Promise<Result>): Promise<Result> {
+    const start = this.#clock.now();
+    const result = await previous;
+    this.#record(command, { outcome: "duplicate" }, this.#clock.now() - start);
+    return result;
+  }
+
+  async #execute(command: Command, external: AbortSignal | undefined): Promise<Result> {
+    const start = this.#clock.now();
+    let outcome: Outcome;
+    try {
+      outcome = await this.#dispatch(command, start + this.#timeoutMs, external);
+    } catch (error) {
+      // #dispatch handles every expected error; this is a last line of defence so execute never rejects.
+      outcome = { outcome: "failure", error: describeError(error), unexpected: true };
+    }
+    const end = this.#clock.now();
+    const success = outcome.outcome === "success";
+    const result: Result = {
+      commandId: typeof command?.id === "string" ? command.id : "",
+      success,
+      // Go omits an empty output; we send "" on success so every successful result has one.
+      ...(success
+        ? { output: outcome.output ?? "" }
+        : outcome.output === undefined
+        ? {}
+        : { output: outcome.output }),
+      ...(success ? {} : { error: outcome.error || "command failed" }),
+      // Go's time.Duration: integer nanoseconds (a fraction would make the Master answer 400).
+      execTime: Math.max(0, Math.round((end - start) * 1_000_000)),
+      executedAt: new Date(start).toISOString(),
+    };
+    this.#record(command, outcome, end - start);
+    return result;
+  }
+
+  async #dispatch(command: Command, deadline: number, external: AbortSignal | undefined): Promise<Outcome> {
+    if (typeof command !== "object" || command === null) {
+      return { outcome: "rejected", error: "invalid command: not an object" };
+    }
+    const action = typeof command.action === "string" ? command.action : "";
+    if (!isAction(action)) return { outcome: "rejected", error: `unknown action: ${action}` };
+    const refusal = checkPolicy(this.#policy, {
+      action,
+      namespace: typeof command.namespace === "string" ? command.namespace : undefined,
+    });
+    if (refusal) return { outcome: "rejected", error: refusal };
+    const handler: Handler<unknown> = COMMAND_HANDLERS[action];
+    let params: unknown;
+    try {
+      params = handler.parseParams(command, this.#policy);
+    } catch (error) {
+      if (error instanceof ParamsError) return { outcome: "rejected", error: error.message };
+      return { outcome: "rejected", error: `invalid ${action} params: ${describeError(error)}` };
+    }
+    return await this.#run(handler, params, { command, deadline, external });
+  }
+
+  async #run(
+    handler: Handler<unknown>,
+    params: unknown,
+    options: { command: Command; deadline: number; external?: AbortSignal },
+  ): Promise<Outcome> {
+    const { command, deadline, external } = options;
+    const controller = new AbortController();
+    const disarm = new AbortController();
+    this.#clock.sleep(Math.max(0, deadline - this.#clock.now()), disarm.signal).then(
+      () =>
+        controller.abort(new DeadlineExceeded(`command timed out after ${formatDuration(this.#timeoutMs)}`)),
+      () => {},
+    );
+    const onCancel = () => controller.abort(external?.reason);
+    if (external?.aborted) onCancel();
+    else external?.addEventListener("abort", onCancel, { once: true });
+    const signal = controller.signal;
+    try {
+      await this.#acquire(signal);
+      try {
+        const context: HandlerContext = {
+          client: this.#client,
+          signal,
+          clock: this.#clock,
+          command,
+          deadline,
+          policy: this.#policy,
+        };
+        // The race makes the deadline hold even for a call that ignores its signal.
+        const output = await raceAbort(handler.run(params, context), signal);
+        return { outcome: "success", output };
+      } finally {
+        this.#release();
+      }
+    } catch (error) {
+      if (signal.aborted) {
+        const reason = signal.reason;
+        if (reason instanceof DeadlineExceeded) return { outcome: "timeout", error: reason.message };
+        const detail = reason instanceof Error ? reason.message : reason === undefined ? "" : String(reason);
+        return { outcome: "cancelled", error: detail ? `command cancelled: ${detail}` : "command cancelled" };
+      }
+      if (error instanceof CommandError) {
+        return { outcome: "failure", error: error.message, output: error.output };
+      }
+      if (error instanceof ParamsError) return { outcome: "rejected", error: error.message };
+      const expected = error instanceof KubeApiError || error instanceof KubeNetworkError ||
+        (error instanceof Error && error.name !== "TypeError" && error.name !== "ReferenceError");
+      return { outcome: "failure", error: describeError(error), unexpected: !expected };
+    } finally {
+      disarm.abort();
+      external?.removeEventListener("abort", onCancel);
+    }
+  }
+
+  /** Waits for a slot; the wait ends with the signal's reason when the deadline passes first. */
+  async #acquire(signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    if (this.#active < this.#maxConcurrent) {
+      this.#active++;
+      return;
+    }
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const waiter = () => resolve();
+    this.#waiters.push(waiter);
+    const onAbort = () => {
+      const index = this.#waiters.indexOf(waiter);
+      // Still queued: leave the queue. Already handed a slot: the caller's finally gives it back.
+      if (index >= 0) {
+        this.#waiters.splice(index, 1);
+        reject(signal.reason);
+      }
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      await promise;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Hands the slot to the next waiter, or frees it. */
+  #release(): void {
+    const next = this.#waiters.shift();
+    if (next) next();
+    else this.#active--;
+  }
+
+  #record(command: Command, outcome: Outcome, durationMs: number): void {
+    const rawAction = typeof command?.action === "string" ? command.action : "";
+    const action = isAction(rawAction) ? rawAction : "unknown";
+    const perAction = this.#counters[action] ??= {};
+    perAction[outcome.outcome] = (perAction[outcome.outcome] ?? 0) + 1;
+    const properties: Record<string, unknown> = {
+      commandId: typeof command?.id === "string" ? command.id : "",
+      action: rawAction,
+      source: command?.source ?? "",
+      kind: command?.kind ?? "",
+      namespace: command?.namespace ?? "",
+      name: command?.name ?? "",
+      outcome: outcome.outcome,
+      durationMs,
+    };
+    if (outcome.error) properties.error = outcome.error;
+    // Logging and metrics must never turn a finished command into a failure.
+    try {
+      const logger = this.#logger;
+      if (logger) {
+        if (outcome.outcome === "success") logger.info("Command succeeded", properties);
+        else if (outcome.outcome === "duplicate") {
+          logger.info("Duplicate command answered from memory", properties);
+        } else if (outcome.unexpected) logger.error("Command failed unexpectedly", properties);
+        else logger.warn(`Command ${OUTCOME_VERBS[outcome.outcome]}`, properties);
+      }
+    } catch {
+      // A broken logger is not the command's problem.
+    }
+    try {
+      this.#onCompleted?.(action, outcome.outcome, durationMs);
+    } catch {
+      // Nor is a broken metrics hook.
+    }
+  }
+}
+
+const OUTCOME_VERBS: Record<CommandOutcome, string> = {
+  success: "succeeded",
+  failure: "failed",
+  rejected: "rejected",
+  timeout: "timed out",
+  cancelled: "cancelled",
+  duplicate: "duplicated",
+};
+
+function positive(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/** `30000` → `30s`, `1500` → `1.5s`, `250` → `250ms`. */
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
+}
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,1279 @@
+/**
+ * Workload simulator: generates a realistic, deterministic cluster (nodes, namespaces, deployments with
+ * ReplicaSet history, pods with full specs/statuses/managedFields, services, endpoints, configmaps, secrets,
+ * PodDisruptionBudgets, events, metrics) and optionally animates it with churn on a fake API server.
+ *
+ * ```ts
+ * const server = await startFakeApiServer();
+ * const sim = simulateCluster(server, { pods: 300, churnPerMinute: 120, seed: 7 });
+ * // ...
+ * sim.stop();
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+
+import type { KubeObject, LogGenerator } from "./fake_apiserver/types.ts";
+
+/** Options of {@linkcode generateCluster} and {@linkcode simulateCluster}. */
+export interface SimulationOptions {
+  /** PRNG seed; the same seed and options give the same objects (default 1). */
+  seed?: number;
+  /** Pods in total (default 60). */
+  pods?: number;
+  /** Nodes (default `ceil(pods / 30)`, at least 1). */
+  nodes?: number;
+  /** Application namespaces (default `ceil(pods / 40)`, between 1 and 10). */
+  namespaces?: number;
+  /** Deployments (default `ceil(pods / 4)`). */
+  deployments?: number;
+  /** Services per deployment (default 1). */
+  servicesPerDeployment?: number;
+  /** ConfigMaps besides `kube-root-ca.crt` (default one per deployment). */
+  configmaps?: number;
+  /** Secrets (default one per deployment). */
+  secrets?: number;
+  /** Events (default equal to pods). */
+  events?: number;
+  /** Pods changed per minute by the churn timer: status/annotation updates, replacements, new events (default 0). */
+  churnPerMinute?: number;
+  /** Also generate PodMetrics/NodeMetrics (default `true`). */
+  metrics?: boolean;
+  /**
+   * "Now" for generated timestamps (ms since the epoch). `generateCluster` defaults to a fixed instant
+   * (2025-06-01T12:00:00Z) so its output is fully deterministic; `simulateCluster` defaults to the real clock.
+   */
+  now?: number;
+}
+
+/** What the simulator needs from a server; {@linkcode FakeApiServer} provides it. */
+export interface SimulationTarget {
+  /** Create or replace an object. */
+  apply(obj: KubeObject): KubeObject;
+  /** Create or replace many objects, adopting them. */
+  load(objects: Iterable<KubeObject>, options?: { adopt?: boolean }): number;
+  /** Remove an object. */
+  remove(
+    apiVersion: string,
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+  ): KubeObject | undefined;
+  /** Read an object. */
+  get(
+    apiVersion: string,
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+  ): KubeObject | undefined;
+  /** Install the default log generator. */
+  setLogGenerator(generator: LogGenerator | undefined): void;
+  /** Run a hook when the server closes. */
+  onClose(hook: () => void): void;
+}
+
+/** A running simulation. */
+export interface Simulation {
+  /** Objects generated at start. */
+  readonly generated: number;
+  /** Churn steps done so far. */
+  readonly steps: number;
+  /** Performs one churn step now (deterministic given the seed), independent of the timer. */
+  step(): void;
+  /** Stops the churn timer (also happens when the server closes). */
+  stop(): void;
+}
+
+type Json = Record<string, unknown>;
+
+const FIXED_NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
+const NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
+const HEX = "0123456789abcdef";
+const NAMESPACES = [
+  "shop",
+  "payments",
+  "search",
+  "identity",
+  "analytics",
+  "platform",
+  "media",
+  "ops",
+  "ml",
+  "edge",
+];
+const APPS = [
+  "api",
+  "web",
+  "checkout",
+  "cart",
+  "catalog",
+  "auth",
+  "worker",
+  "gateway",
+  "recommender",
+  "billing",
+  "notifier",
+  "inventory",
+  "orders",
+  "profile",
+  "reports",
+  "ingest",
+  "scheduler",
+  "cache",
+  "frontend",
+  "pricing",
+];
+
+/** Deterministic PRNG (mulberry32) with helpers. */
+class Random {
+  #state: number;
+
+  constructor(seed: number) {
+    this.#state = seed >>> 0;
+  }
+
+  next(): number {
+    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
+    let t = this.#state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)];
+  }
+
+  chars(alphabet: string, n: number): string {
+    let out = "";
+    for (let i = 0; i < n; i++) out += alphabet[Math.floor(this.next() * alphabet.length)];
+    return out;
+  }
+
+  uid(): string {
+    const h = this.chars(HEX, 32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
+  }
+}
+
+function time(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19) + "Z";
+}
+
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+function b64(text: string): string {
+  return btoa(text);
+}
+
+/** `fieldsV1` as the server records it for the fields present in `value`. */
+function fieldsOf(value: unknown): Json {
+  const out: Json = {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return out;
+  for (const [key, child] of Object.entries(value as Json)) {
+    if (child === undefined) continue;
+    if (Array.isArray(child)) {
+      const keyed: Json = {};
+      for (const item of child) {
+        if (typeof item !== "object" || item === null) continue;
+        const rec = item as Json;
+        const k = rec.name !== undefined
+          ? `k:{"name":"${rec.name}"}`
+          : rec.type !== undefined
+          ? `k:{"type":"${rec.type}"}`
+          : rec.containerPort !== undefined
+          ? `k:{"containerPort":${rec.containerPort},"protocol":"${rec.protocol ?? "TCP"}"}`
+          : rec.mountPath !== undefined
+          ? `k:{"mountPath":"${rec.mountPath}"}`
+          : rec.ip !== undefined
+          ? `k:{"ip":"${rec.ip}"}`
+          : rec.uid !== undefined
+          ? `k:{"uid":"${rec.uid}"}`
+          : undefined;
+        if (k) keyed[k] = { ".": {}, ...fieldsOf(rec) };
+      }
+      out[`f:${key}`] = Object.keys(keyed).length ? { ".": {}, ...keyed } : {};
+    } else if (typeof child === "object" && child !== null) {
+      const nested = fieldsOf(child);
+      out[`f:${key}`] = Object.keys(nested).length ? { ".": {}, ...nested } : {};
+    } else {
+      out[`f:${key}`] = {};
+    }
+  }
+  return out;
+}
+
+interface DeploymentPlan {
+  namespace: string;
+  app: string;
+  name: string;
+  replicas: number;
+  uid: string;
+  labels: Record<string, string>;
+  revisions: { hash: string; uid: string; image: string; created: number }[];
+  created: number;
+  port: number;
+  sidecar: boolean;
+}
+
+interface NodePlan {
+  name: string;
+  ip: string;
+  index: number;
+  pods: number;
+}
+
+/** Builds the objects of a cluster. */
+class ClusterBuilder {
+  readonly rand: Random;
+  readonly now: number;
+  readonly options: Required<Omit<SimulationOptions, "now" | "seed">>;
+  readonly objects: KubeObject[] = [];
+  readonly nodes: NodePlan[] = [];
+  readonly namespaces: string[] = [];
+  readonly deployments: DeploymentPlan[] = [];
+  readonly pods: { namespace: string; name: string; deployment: DeploymentPlan }[] = [];
+
+  constructor(options: SimulationOptions, now: number) {
+    this.rand = new Random(options.seed ?? 1);
+    this.now = now;
+    const pods = Math.max(0, options.pods ?? 60);
+    const deployments = Math.max(1, options.deployments ?? Math.ceil(pods / 4));
+    this.options = {
+      pods,
+      nodes: Math.max(1, options.nodes ?? Math.ceil(pods / 30)),
+      namespaces: Math.max(1, options.namespaces ?? Math.min(10, Math.max(1, Math.ceil(pods / 40)))),
+      deployments,
+      servicesPerDeployment: Math.max(0, options.servicesPerDeployment ?? 1),
+      configmaps: Math.max(0, options.configmaps ?? deployments),
+      secrets: Math.max(0, options.secrets ?? deployments),
+      events: Math.max(0, options.events ?? pods),
+      churnPerMinute: Math.max(0, options.churnPerMinute ?? 0),
+      metrics: options.metrics ?? true,
+    };
+  }
+
+  ago(maxSeconds: number, minSeconds = 0): number {
+    return this.now - this.rand.int(minSeconds, maxSeconds) * 1000;
+  }
+
+  /** Next pod IP inside the node's podCIDR (10.244.<node>.0/24). */
+  podIp(node: NodePlan): string {
+    const n = node.pods++;
+    return `10.244.${node.index % 256}.${(n % 250) + 2}`;
+  }
+
+  build(): KubeObject[] {
+    this.#namespaces();
+    this.#nodes();
+    this.#plans();
+    for (const d of this.deployments) this.#deployment(d);
+    this.#configmaps();
+    this.#secrets();
+    this.#events();
+    return this.objects;
+  }
+
+  #namespaces(): void {
+    for (let i = 0; i < this.options.namespaces; i++) {
+      const base = NAMESPACES[i % NAMESPACES.length];
+      const name = i < NAMESPACES.length ? base : `${base}-${Math.floor(i / NAMESPACES.length) + 1}`;
+      this.namespaces.push(name);
+      this.objects.push({
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+          name,
+          uid: this.rand.uid(),
+          creationTimestamp: time(this.ago(90 * 86400, 30 * 86400)),
+          labels: {
+            "kubernetes.io/metadata.name": name,
+            team: this.rand.pick(["core", "growth", "data", "infra"]),
+          },
+        },
+        spec: { finalizers: ["kubernetes"] },
+        status: { phase: "Active" },
+      } as KubeObject);
+      this.objects.push({
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: {
+          name: "default",
+          namespace: name,
+          uid: this.rand.uid(),
+          creationTimestamp: time(this.ago(90 * 86400, 30 * 86400)),
+        },
+      } as KubeObject);
+      this.objects.push({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: {
+          name: "kube-root-ca.crt",
+          namespace: name,
+          uid: this.rand.uid(),
+          creationTimestamp: time(this.ago(90 * 86400, 30 * 86400)),
+          annotations: {
+            "kubernetes.io/description":
+              "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.",
+          },
+        },
+        data: { "ca.crt": "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n" },
+      } as KubeObject);
+    }
+  }
+
+  #nodes(): void {
+    for (let i = 0; i < this.options.nodes; i++) {
+      const name = `worker-${String(i + 1).padStart(3, "0")}`;
+      const ip = `10.0.${Math.floor(i / 250)}.${(i % 250) + 10}`;
+      this.nodes.push({ name, ip, index: i, pods: 0 });
+      const created = this.ago(120 * 86400, 10 * 86400);
+      const conditions = [
+        ["MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"],
+        ["DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"],
+        ["PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"],
+        ["Ready", "True", "KubeletReady", "kubelet is posting ready status"],
+      ].map(([type, status, reason, message]) => ({
+        type,
+        status,
+        lastHeartbeatTime: time(this.ago(40)),
+        lastTransitionTime: time(created + 60_000),
+        reason,
+        message,
+      }));
+      this.objects.push({
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: {
+          name,
+          uid: this.rand.uid(),
+          creationTimestamp: time(created),
+          labels: {
+            "beta.kubernetes.io/arch": "amd64",
+            "beta.kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64",
+            "kubernetes.io/hostname": name,
+            "kubernetes.io/os": "linux",
+            "node.kubernetes.io/instance-type": "m6i.xlarge",
+            "topology.kubernetes.io/region": "eu-west-1",
+            "topology.kubernetes.io/zone": `eu-west-1${"abc"[i % 3]}`,
+            ...(i === 0 ? { "node-role.kubernetes.io/control-plane": "" } : {}),
+          },
+          annotations: {
+            "node.alpha.kubernetes.io/ttl": "0",
+            "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+          },
+        },
+        spec: {
+          podCIDR: `10.244.${i}.0/24`,
+          podCIDRs: [`10.244.${i}.0/24`],
+          providerID: `aws:///eu-west-1a/i-0${this.rand.chars(HEX, 16)}`,
+        },
+        status: {
+          capacity: { cpu: "4", "ephemeral-storage": "104845292Ki", memory: "16106136Ki", pods: "110" },
+          allocatable: {
+            cpu: "3920m",
+            "ephemeral-storage": "95551679124",
+            memory: "15087256Ki",
+            pods: "110",
+          },
+          conditions,
+          addresses: [{ type: "InternalIP", address: ip }, { type: "Hostname", address: name }],
+          daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+          nodeInfo: {
+            machineID: this.rand.chars(HEX, 32),
+            systemUUID: this.rand.uid(),
+            bootID: this.rand.uid(),
+            kernelVersion: "6.1.112-124.190.amzn2023.x86_64",
+            osImage: "Amazon Linux 2023.6.20241212",
+            containerRuntimeVersion: "containerd://1.7.23",
+            kubeletVersion: "v1.32.0",
+            kubeProxyVersion: "v1.32.0",
+            operatingSystem: "linux",
+            architecture: "amd64",
+          },
+          images: [],
+        },
+      } as KubeObject);
+      if (this.options.metrics) {
+        this.objects.push({
+          apiVersion: "metrics.k8s.io/v1beta1",
+          kind: "NodeMetrics",
+          metadata: { name, creationTimestamp: time(this.now), labels: { "kubernetes.io/hostname": name } },
+          timestamp: time(this.now - 5000),
+          window: "20.05s",
+          usage: {
+            cpu: `${this.rand.int(200_000_000, 3_000_000_000)}n`,
+            memory: `${this.rand.int(2_000_000, 12_000_000)}Ki`,
+          },
+        } as KubeObject);
+      }
+    }
+  }
+
+  #plans(): void {
+    const { pods, deployments } = this.options;
+    const base = Math.floor(pods / deployments);
+    let extra = pods % deployments;
+    for (let i = 0; i < deployments; i++) {
+      const namespace = this.namespaces[i % this.namespaces.length];
+      const appBase = APPS[Math.floor(i / this.namespaces.length) % APPS.length];
+      const round = Math.floor(i / (this.namespaces.length * APPS.length));
+      const app = round === 0 ? appBase : `${appBase}-${round + 1}`;
+      const replicas = base + (extra > 0 ? 1 : 0);
+      if (extra > 0) extra--;
+      const created = this.ago(60 * 86400, 2 * 86400);
+      const revisionCount = this.rand.int(1, 3);
+      const revisions = [];
+      for (let r = 0; r < revisionCount; r++) {
+        revisions.push({
+          hash: this.rand.chars(NAME_CHARS, 10),
+          uid: this.rand.uid(),
+          image: `registry.example.com/${namespace}/${appBase}:1.${this.rand.int(0, 9)}.${r}`,
+          created: created + r * ((this.now - created) / (revisionCount + 1)),
+        });
+      }
+      this.deployments.push({
+        namespace,
+        app,
+        name: app,
+        replicas,
+        uid: this.rand.uid(),
+        labels: {
+          app,
+          "app.kubernetes.io/name": app,
+          "app.kubernetes.io/part-of": namespace,
+          tier: this.rand.pick(["backend", "frontend", "worker"]),
+        },
+        revisions,
+        created,
+        port: this.rand.pick([8080, 8000, 3000, 9090]),
+        sidecar: this.rand.chance(0.3),
+      });
+    }
+  }
+
+  #template(d: DeploymentPlan, image: string): Json {
+    const containers: Json[] = [{
+      name: d.app,
+      image,
+      imagePullPolicy: "IfNotPresent",
+      ports: [{ name: "http", containerPort: d.port, protocol: "TCP" }, {
+        name: "metrics",
+        containerPort: 9102,
+        protocol: "TCP",
+      }],
+      env: [
+        { name: "LOG_LEVEL", value: this.rand.pick(["info", "debug", "warn"]) },
+        { name: "DB_PASSWORD", value: `s3cr3t-${this.rand.chars(NAME_CHARS, 8)}` },
+        { name: "API_KEY", valueFrom: { secretKeyRef: { name: `${d.app}-secrets`, key: "api-key" } } },
+        {
+          name: "FEATURE_FLAGS",
+          valueFrom: { configMapKeyRef: { name: `${d.app}-config`, key: "feature-flags", optional: true } },
+        },
+        { name: "POD_NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } },
+        { name: "POD_IP", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "status.podIP" } } },
+      ],
+      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+      livenessProbe: {
+        httpGet: { path: "/healthz", port: d.port, scheme: "HTTP" },
+        initialDelaySeconds: 10,
+        timeoutSeconds: 1,
+        periodSeconds: 10,
+        successThreshold: 1,
+        failureThreshold: 3,
+      },
+      readinessProbe: {
+        httpGet: { path: "/ready", port: d.port, scheme: "HTTP" },
+        timeoutSeconds: 1,
+        periodSeconds: 5,
+        successThreshold: 1,
+        failureThreshold: 3,
+      },
+      volumeMounts: [
+        { name: "config", mountPath: "/etc/app", readOnly: true },
+        { name: "secrets", mountPath: "/var/run/secrets/app", readOnly: true },
+      ],
+      terminationMessagePath: "/dev/termination-log",
+      terminationMessagePolicy: "File",
+    }];
+    if (d.sidecar) {
+      containers.push({
+        name: "log-shipper",
+        image: "cr.fluentbit.io/fluent/fluent-bit:3.1.9",
+        imagePullPolicy: "IfNotPresent",
+        resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+        volumeMounts: [{ name: "config", mountPath: "/fluent-bit/etc", readOnly: true }],
+        terminationMessagePath: "/dev/termination-log",
+        terminationMessagePolicy: "File",
+      });
+    }
+    return {
+      containers,
+      volumes: [
+        { name: "config", configMap: { name: `${d.app}-config`, defaultMode: 420 } },
+        { name: "secrets", secret: { secretName: `${d.app}-secrets`, defaultMode: 420 } },
+      ],
+      restartPolicy: "Always",
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: "ClusterFirst",
+      serviceAccountName: "default",
+      serviceAccount: "default",
+      securityContext: {},
+      schedulerName: "default-scheduler",
+      enableServiceLinks: true,
+    };
+  }
+
+  #deployment(d: DeploymentPlan): void {
+    const current = d.revisions[d.revisions.length - 1];
+    const template = this.#template(d, current.image);
+    const rolloutAt = current.created;
+    this.objects.push({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: {
+        name: d.name,
+        namespace: d.namespace,
+        uid: d.uid,
+        generation: d.revisions.length,
+        creationTimestamp: time(d.created),
+        labels: d.labels,
+        annotations: { "deployment.kubernetes.io/revision": String(d.revisions.length) },
+      },
+      spec: {
+        replicas: d.replicas,
+        selector: { matchLabels: { app: d.app } },
+        template: { metadata: { labels: { ...d.labels } }, spec: template },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } },
+        revisionHistoryLimit: 10,
+        progressDeadlineSeconds: 600,
+      },
+      status: {
+        observedGeneration: d.revisions.length,
+        replicas: d.replicas,
+        updatedReplicas: d.replicas,
+        readyReplicas: d.replicas,
+        availableReplicas: d.replicas,
+        conditions: [
+          {
+            type: "Available",
+            status: "True",
+            lastUpdateTime: time(rolloutAt + 60_000),
+            lastTransitionTime: time(rolloutAt + 60_000),
+            reason: "MinimumReplicasAvailable",
+            message: "Deployment has minimum availability.",
+          },
+          {
+            type: "Progressing",
+            status: "True",
+            lastUpdateTime: time(rolloutAt + 60_000),
+            lastTransitionTime: time(d.created),
+            reason: "NewReplicaSetAvailable",
+            message: `ReplicaSet "${d.name}-${current.hash}" has successfully progressed.`,
+          },
+        ],
+      },
+    } as KubeObject);
+    d.revisions.forEach((rev, index) => {
+      const isCurrent = index === d.revisions.length - 1;
+      const replicas = isCurrent ? d.replicas : 0;
+      this.objects.push({
+        apiVersion: "apps/v1",
+        kind: "ReplicaSet",
+        metadata: {
+          name: `${d.name}-${rev.hash}`,
+          namespace: d.namespace,
+          uid: rev.uid,
+          generation: 1,
+          creationTimestamp: time(rev.created),
+          labels: { ...d.labels, "pod-template-hash": rev.hash },
+          annotations: {
+            "deployment.kubernetes.io/desired-replicas": String(d.replicas),
+            "deployment.kubernetes.io/max-replicas": String(d.replicas + Math.ceil(d.replicas / 4)),
+            "deployment.kubernetes.io/revision": String(index + 1),
+          },
+          ownerReferences: [{
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            name: d.name,
+            uid: d.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          }],
+        },
+        spec: {
+          replicas,
+          selector: { matchLabels: { app: d.app, "pod-template-hash": rev.hash } },
+          template: {
+            metadata: { labels: { ...d.labels, "pod-template-hash": rev.hash } },
+            spec: isCurrent ? template : this.#template(d, rev.image),
+          },
+        },
+        status: isCurrent
+          ? {
+            replicas,
+            fullyLabeledReplicas: replicas,
+            readyReplicas: replicas,
+            availableReplicas: replicas,
+            observedGeneration: 1,
+          }
+          : { replicas: 0, observedGeneration: 2 },
+      } as KubeObject);
+    });
+    const pods: KubeObject[] = [];
+    for (let i = 0; i < d.replicas; i++) {
+      const { pod, metrics } = this.pod(d, this.rand.chars(NAME_CHARS, 5));
+      pods.push(pod);
+      this.objects.push(pod);
+      if (metrics) this.objects.push(metrics);
+      this.pods.push({ namespace: d.namespace, name: String(pod.metadata?.name), deployment: d });
+    }
+    this.#services(d, pods);
+    if (d.replicas >= 2 && this.rand.chance(0.5)) {
+      this.objects.push({
+        apiVersion: "policy/v1",
+        kind: "PodDisruptionBudget",
+        metadata: {
+          name: `${d.name}-pdb`,
+          namespace: d.namespace,
+          uid: this.rand.uid(),
+          generation: 1,
+          creationTimestamp: time(d.created),
+        },
+        spec: { minAvailable: Math.max(1, d.replicas - 1), selector: { matchLabels: { app: d.app } } },
+        status: {
+          observedGeneration: 1,
+          disruptionsAllowed: 1,
+          currentHealthy: d.replicas,
+          desiredHealthy: d.replicas - 1,
+          expectedPods: d.replicas,
+        },
+      } as KubeObject);
+    }
+  }
+
+  /** The controller manager's fieldsV1 of a ReplicaSet's pods; shared by its pods (objects are never mutated). */
+  #controllerFields(
+    d: DeploymentPlan,
+    hash: string,
+    image: string,
+    labels: Json,
+    ownerReferences: Json[],
+  ): Json {
+    const key = `${d.namespace}/${d.name}/${hash}`;
+    let fields = this.#fieldCache.get(key);
+    if (!fields) {
+      fields = {
+        "f:metadata": fieldsOf({ generateName: "x", labels, ownerReferences }),
+        "f:spec": fieldsOf(this.#template(d, image)),
+      };
+      this.#fieldCache.set(key, fields);
+    }
+    return fields;
+  }
+
+  #fieldCache = new Map<string, Json>();
+
+  /** A pod of the deployment's current ReplicaSet, and its PodMetrics when it runs. */
+  pod(d: DeploymentPlan, suffix: string): { pod: KubeObject; metrics?: KubeObject } {
+    const rev = d.revisions[d.revisions.length - 1];
+    const name = `${d.name}-${rev.hash}-${suffix}`;
+    const roll = this.rand.next();
+    const state = roll < 0.03 ? "pending" : roll < 0.08 ? "crashloop" : roll < 0.15 ? "restarted" : "running";
+    const node = this.rand.pick(this.nodes);
+    const created = Math.max(rev.created, this.ago(20 * 86400, 60));
+    const started = created + 2000;
+    const spec: Json = { ...this.#template(d, rev.image) };
+    spec.containers = (spec.containers as Json[]).map((c) => ({
+      ...c,
+      volumeMounts: [
+        ...(c.volumeMounts as Json[]),
+        {
+          name: `kube-api-access-${suffix}`,
+          mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
+          readOnly: true,
+        },
+      ],
+    }));
+    spec.volumes = [
+      ...(spec.volumes as Json[]),
+      {
+        name: `kube-api-access-${suffix}`,
+        projected: {
+          sources: [
+            { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+            { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+            {
+              downwardAPI: {
+                items: [{
+                  path: "namespace",
+                  fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" },
+                }],
+              },
+            },
+          ],
+          defaultMode: 420,
+        },
+      },
+    ];
+    spec.tolerations = [
+      {
+        key: "node.kubernetes.io/not-ready",
+        operator: "Exists",
+        effect: "NoExecute",
+        tolerationSeconds: 300,
+      },
+      {
+        key: "node.kubernetes.io/unreachable",
+        operator: "Exists",
+        effect: "NoExecute",
+        tolerationSeconds: 300,
+      },
+    ];
+    spec.priority = 0;
+    spec.preemptionPolicy = "PreemptLowerPriority";
+    const podIp = state === "pending" ? undefined : this.podIp(node);
+    if (state !== "pending") spec.nodeName = node.name;
+    const containerNames = (spec.containers as Json[]).map((c) => ({
+      name: String(c.name),
+      image: String(c.image),
+    }));
+    const ready = state === "running" || state === "restarted";
+    const status: Json = { phase: state === "pending" ? "Pending" : "Running", qosClass: "Burstable" };
+    if (state === "pending") {
+      status.conditions = [{
+        type: "PodScheduled",
+        status: "False",
+        lastProbeTime: null,
+        lastTransitionTime: time(created),
+        reason: "Unschedulable",
+        message:
+          `0/${this.nodes.length} nodes are available: ${this.nodes.length} Insufficient cpu. preemption: 0/${this.nodes.length} nodes are available: ${this.nodes.length} No preemption victims found for incoming pod.`,
+      }];
+    } else {
+      const cond = (type: string, ok: boolean, at: number, reason?: string) => ({
+        type,
+        status: ok ? "True" : "False",
+        lastProbeTime: null,
+        lastTransitionTime: time(at),
+        ...(reason ? { reason, message: `containers with unready status: [${d.app}]` } : {}),
+      });
+      status.conditions = [
+        cond("PodReadyToStartContainers", true, started),
+        cond("Initialized", true, created + 1000),
+        cond("Ready", ready, started + 8000, ready ? undefined : "ContainersNotReady"),
+        cond("ContainersReady", ready, started + 8000, ready ? undefined : "ContainersNotReady"),
+        cond("PodScheduled", true, created),
+      ];
+      status.hostIP = node.ip;
+      status.hostIPs = [{ ip: node.ip }];
+      status.podIP = podIp;
+      status.podIPs = [{ ip: podIp }];
+      status.startTime = time(created + 1000);
+      status.containerStatuses = containerNames.map((c, index) => {
+        const main = index === 0;
+        const restarts = main && state === "crashloop"
+          ? this.rand.int(5, 40)
+          : main && state === "restarted"
+          ? this.rand.int(1, 3)
+          : 0;
+        const base: Json = {
+          name: c.name,
+          ready: main ? ready : true,
+          restartCount: restarts,
+          image: c.image,
+          imageID: `${c.image.split(":")[0]}@sha256:${this.rand.chars(HEX, 64)}`,
+          containerID: `containerd://${this.rand.chars(HEX, 64)}`,
+          started: main ? state !== "crashloop" : true,
+          volumeMounts: [],
+        };
+        if (main && state === "crashloop") {
+          base.state = {
+            waiting: {
+              reason: "CrashLoopBackOff",
+              message: `back-off 5m0s restarting failed container=${c.name} pod=${name}_${d.namespace}`,
+            },
+          };
+          base.lastState = {
+            terminated: {
+              exitCode: 1,
+              reason: "Error",
+              startedAt: time(this.now - 400_000),
+              finishedAt: time(this.now - 390_000),
+              containerID: `containerd://${this.rand.chars(HEX, 64)}`,
+            },
+          };
+        } else {
+          base.state = { running: { startedAt: time(started + (restarts ? 3_600_000 : 0)) } };
+          base.lastState = restarts
+            ? {
+              terminated: {
+                exitCode: 137,
+                reason: "OOMKilled",
+                startedAt: time(started),
+                finishedAt: time(started + 3_500_000),
+                containerID: `containerd://${this.rand.chars(HEX, 64)}`,
+              },
+            }
+            : {};
+        }
+        delete base.volumeMounts;
+        return base;
+      });
+    }
+    const uid = this.rand.uid();
+    const labels = { ...d.labels, "pod-template-hash": rev.hash };
+    const ownerReferences = [{
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      name: `${d.name}-${rev.hash}`,
+      uid: rev.uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    }];
+    const managedFields = [
+      {
+        manager: "kube-controller-manager",
+        operation: "Update",
+        apiVersion: "v1",
+        time: time(created),
+        fieldsType: "FieldsV1",
+        fieldsV1: this.#controllerFields(d, rev.hash, rev.image, labels, ownerReferences),
+      },
+      {
+        manager: "kubelet",
+        operation: "Update",
+        apiVersion: "v1",
+        time: time(started + 8000),
+        fieldsType: "FieldsV1",
+        fieldsV1: {
+          "f:status": fieldsOf({
+            conditions: status.conditions,
+            hostIP: 1,
+            hostIPs: status.hostIPs,
+            phase: 1,
+            podIP: 1,
+            podIPs: status.podIPs,
+            startTime: 1,
+            containerStatuses: 1,
+          }),
+        },
+        subresource: "status",
+      },
+    ];
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name,
+        generateName: `${d.name}-${rev.hash}-`,
+        namespace: d.namespace,
+        uid,
+        creationTimestamp: time(created),
+        labels,
+        annotations: {
+          "kubectl.kubernetes.io/default-container": d.app,
+          "prometheus.io/scrape": "true",
+          "prometheus.io/port": "9102",
+        },
+        ownerReferences,
+        managedFields,
+      },
+      spec,
+      status,
+    } as KubeObject;
+    const metrics = this.options.metrics && state !== "pending"
+      ? this.podMetrics(d.namespace, name, labels, containerNames.map((c) => c.name))
+      : undefined;
+    return { pod, metrics };
+  }
+
+  podMetrics(
+    namespace: string,
+    name: string,
+    labels: Record<string, string>,
+    containers: string[],
+  ): KubeObject {
+    return {
+      apiVersion: "metrics.k8s.io/v1beta1",
+      kind: "PodMetrics",
+      metadata: { name, namespace, creationTimestamp: time(this.now), labels },
+      timestamp: time(this.now - 5000),
+      window: "18.12s",
+      containers: containers.map((c) => ({
+        name: c,
+        usage: {
+          cpu: `${this.rand.int(1_000_000, 400_000_000)}n`,
+          memory: `${this.rand.int(20_000, 480_000)}Ki`,
+        },
+      })),
+    } as KubeObject;
+  }
+
+  #services(d: DeploymentPlan, pods: KubeObject[]): void {
+    const podIps = pods
+      .map((o) => ({
+        ip: ((o as Json).status as Json).podIP as string | undefined,
+        name: o.metadata?.name ?? "",
+        node: ((o as Json).spec as Json).nodeName as string,
+      }))
+      .filter((p) => p.ip);
+    for (let s = 0; s < this.options.servicesPerDeployment; s++) {
+      const name = s === 0 ? d.name : s === 1 ? `${d.name}-headless` : `${d.name}-${s}`;
+      const headless = s === 1;
+      const ports = [{ name: "http", protocol: "TCP", port: 80, targetPort: d.port }];
+      this.objects.push({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: {
+          name,
+          namespace: d.namespace,
+          uid: this.rand.uid(),
+          creationTimestamp: time(d.created),
+          labels: { app: d.app },
+        },
+        spec: {
+          type: "ClusterIP",
+          clusterIP: headless ? "None" : `10.96.${this.rand.int(0, 255)}.${this.rand.int(1, 254)}`,
+          clusterIPs: headless ? ["None"] : undefined,
+          selector: { app: d.app },
+          ports,
+          sessionAffinity: "None",
+          ipFamilies: ["IPv4"],
+          ipFamilyPolicy: "SingleStack",
+          internalTrafficPolicy: "Cluster",
+        },
+        status: { loadBalancer: {} },
+      } as KubeObject);
+      this.objects.push({
+        apiVersion: "v1",
+        kind: "Endpoints",
+        metadata: {
+          name,
+          namespace: d.namespace,
+          uid: this.rand.uid(),
+          creationTimestamp: time(d.created),
+          labels: { app: d.app },
+        },
+        subsets: podIps.length
+          ? [{
+            addresses: podIps.map((p) => ({
+              ip: p.ip,
+              nodeName: p.node,
+              targetRef: { kind: "Pod", namespace: d.namespace, name: p.name },
+            })),
+            ports: [{ name: "http", port: d.port, protocol: "TCP" }],
+          }]
+          : undefined,
+      } as KubeObject);
+    }
+  }
+
+  #configmaps(): void {
+    for (let i = 0; i < this.options.configmaps; i++) {
+      const d = this.deployments[i % this.deployments.length];
+      const name = i < this.deployments.length
+        ? `${d.name}-config`
+        : `${d.name}-config-${Math.floor(i / this.deployments.length) + 1}`;
+      this.objects.push({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: {
+          name,
+          namespace: d.namespace,
+          uid: this.rand.uid(),
+          creationTimestamp: time(d.created),
+          labels: { app: d.app },
+        },
+        data: {
+          "app.yaml": `server:\n  port: ${d.port}\n  gracefulShutdown: 20s\nfeatures:\n  newCheckout: ${
+            this.rand.chance(0.5)
+          }\n`,
+          "feature-flags": "beta-ui,fast-path",
+          LOG_FORMAT: "json",
+        },
+      } as KubeObject);
+    }
+  }
+
+  #secrets(): void {
+    for (let i = 0; i < this.options.secrets; i++) {
+      const d = this.deployments[i % this.deployments.length];
+      const name = i < this.deployments.length
+        ? `${d.name}-secrets`
+        : `${d.name}-secrets-${Math.floor(i / this.deployments.length) + 1}`;
+      this.objects.push({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: {
+          name,
+          namespace: d.namespace,
+          uid: this.rand.uid(),
+          creationTimestamp: time(d.created),
+          labels: { app: d.app },
+        },
+        type: "Opaque",
+        data: {
+          "api-key": b64(`key-${this.rand.chars(HEX, 24)}`),
+          "db-password": b64(`pw-${this.rand.chars(NAME_CHARS, 12)}`),
+        },
+      } as KubeObject);
+    }
+  }
+
+  event(
+    target: { namespace: string; name: string; uid?: string; kind?: string; node?: string; app?: string },
+  ): KubeObject {
+    const kind = target.kind ?? "Pod";
+    const roll = this.rand.next();
+    const at = this.ago(3600);
+    const id = `${target.name}.${this.rand.chars(HEX, 16)}`;
+    const involvedObject = {
+      kind,
+      namespace: target.namespace,
+      name: target.name,
+      uid: target.uid ?? this.rand.uid(),
+      apiVersion: kind === "Pod" ? "v1" : "apps/v1",
+      ...(kind === "Pod" ? { fieldPath: `spec.containers{${target.app ?? "app"}}` } : {}),
+    };
+    const metadata = {
+      name: id,
+      namespace: target.namespace,
+      uid: this.rand.uid(),
+      creationTimestamp: time(at),
+    };
+    if (roll < 0.35) {
+      // New-style event (events.k8s.io writers): eventTime + series, no firstTimestamp.
+      const warning = this.rand.chance(0.5);
+      return {
+        apiVersion: "v1",
+        kind: "Event",
+        metadata,
+        involvedObject,
+        reason: warning ? "FailedScheduling" : "Scheduled",
+        message: warning
+          ? "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
+          : `Successfully assigned ${target.namespace}/${target.name} to ${target.node ?? "worker-001"}`,
+        source: {},
+        firstTimestamp: null,
+        lastTimestamp: null,
+        eventTime: microTime(at),
+        ...(warning
+          ? { series: { count: this.rand.int(2, 30), lastObservedTime: microTime(at + 60_000) } }
+          : {}),
+        type: warning ? "Warning" : "Normal",
+        action: warning ? "Scheduling" : "Binding",
+        reportingComponent: "default-scheduler",
+        reportingInstance: "default-scheduler-control-plane",
+      } as unknown as KubeObject;
+    }
+    const options: [string, string, string][] = [
+      ["Normal", "Pulled", `Container image "${target.app ?? "app"}" already present on machine`],
+      ["Normal", "Created", `Created container: ${target.app ?? "app"}`],
+      ["Normal", "Started", `Started container ${target.app ?? "app"}`],
+      [
+        "Warning",
+        "BackOff",
+        `Back-off restarting failed container ${
+          target.app ?? "app"
+        } in pod ${target.name}_${target.namespace}(${involvedObject.uid})`,
+      ],
+      ["Warning", "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503"],
+      ["Normal", "Killing", `Stopping container ${target.app ?? "app"}`],
+    ];
+    const [type, reason, message] = this.rand.pick(options);
+    const count = type === "Warning" ? this.rand.int(1, 50) : 1;
+    return {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata,
+      involvedObject,
+      reason,
+      message,
+      source: { component: "kubelet", host: target.node ?? "worker-001" },
+      firstTimestamp: time(at),
+      lastTimestamp: time(at + (count - 1) * 30_000),
+      count,
+      type,
+      eventTime: null,
+      reportingComponent: "kubelet",
+      reportingInstance: target.node ?? "worker-001",
+    } as unknown as KubeObject;
+  }
+
+  #events(): void {
+    const pods = this.objects.filter((o) => o.kind === "Pod");
+    for (let i = 0; i < this.options.events; i++) {
+      if (pods.length === 0) break;
+      const pod = pods[this.rand.int(0, pods.length - 1)] as Json;
+      const meta = pod.metadata as Json;
+      this.objects.push(this.event({
+        namespace: String(meta.namespace),
+        name: String(meta.name),
+        uid: String(meta.uid),
+        node: (pod.spec as Json).nodeName as string | undefined,
+        app: String((meta.labels as Json).app),
+      }));
+    }
+  }
+}
+
+/** Generates a deterministic cluster without a server (e.g. for benchmarks). */
+export function generateCluster(options: SimulationOptions = {}): KubeObject[] {
+  return new ClusterBuilder(options, options.now ?? FIXED_NOW).build();
+}
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** Default log lines of simulated containers: deterministic per pod and container. */
+export function simulatedLogLines(
+  pod: KubeObject,
+  container: string,
+  previous: boolean,
+): string[] | undefined {
+  const name = pod.metadata?.name ?? "pod";
+  const rand = new Random(hash(`${name}/${container}/${previous}`));
+  const statuses = (pod as Json).status as Json | undefined;
+  const restarted = Array.isArray(statuses?.containerStatuses) &&
+    (statuses.containerStatuses as Json[]).some((c) => c.name === container && Number(c.restartCount) > 0);
+  if (previous && !restarted) return undefined;
+  const lines: string[] = [];
+  const paths = ["/api/v1/items", "/api/v1/orders", "/healthz", "/ready", "/metrics", "/api/v1/users/me"];
+  for (let i = 0; i < 40; i++) {
+    const status = rand.chance(0.05) ? 500 : rand.chance(0.1) ? 404 : 200;
+    const level = status === 500 ? "ERROR" : "INFO";
+    lines.push(
+      `{"level":"${level}","msg":"request handled","container":"${container}","method":"GET","path":"${
+        rand.pick(paths)
+      }",` +
+        `"status":${status},"duration_ms":${rand.int(1, 250)}}`,
+    );
+  }
+  if (previous) lines.push(`{"level":"FATAL","msg":"out of memory","container":"${container}"}`);
+  return lines;
+}
+
+/**
+ * Loads a generated cluster into `server` (through its state API, so every object gets a resourceVersion and
+ * watch event), installs the default log generator and, with `churnPerMinute`, starts the churn timer. The timer
+ * stops on `stop()` or when the server closes.
+ */
+export function simulateCluster(server: SimulationTarget, options: SimulationOptions = {}): Simulation {
+  const builder = new ClusterBuilder(options, options.now ?? Date.now());
+  const objects = builder.build();
+  const generated = server.load(objects, { adopt: true });
+  server.setLogGenerator(simulatedLogLines);
+  const live = builder.pods.map((p) => ({ ...p }));
+  let steps = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const rand = builder.rand;
+
+  const step = () => {
+    steps++;
+    if (live.length === 0) return;
+    const index = rand.int(0, live.length - 1);
+    const target = live[index];
+    const current = server.get("v1", "pods", target.namespace, target.name) as Json | undefined;
+    const roll = rand.next();
+    if (!current) {
+      live.splice(index, 1);
+      return;
+    }
+    const meta = current.metadata as Json;
+    if (roll < 0.45) {
+      const next = JSON.parse(JSON.stringify(current)) as Json;
+      const nextMeta = next.metadata as Json;
+      nextMeta.annotations = {
+        ...(nextMeta.annotations as Json ?? {}),
+        "simulator.atlhyper.io/heartbeat": String(steps),
+      };
+      const status = next.status as Json;
+      if (Array.isArray(status.containerStatuses) && rand.chance(0.5)) {
+        const first = status.containerStatuses[0] as Json;
+        first.restartCount = Number(first.restartCount ?? 0) + 1;
+        first.lastState = {
+          terminated: {
+            exitCode: 1,
+            reason: "Error",
+            startedAt: time(Date.now() - 60_000),
+            finishedAt: time(Date.now()),
+          },
+        };
+      }
+      server.apply(next as KubeObject);
+    } else if (roll < 0.75) {
+      server.remove("v1", "pods", target.namespace, target.name);
+      server.remove("metrics.k8s.io/v1beta1", "PodMetrics", target.namespace, target.name);
+      const replacement = builder.pod(target.deployment, rand.chars(NAME_CHARS, 5));
+      const fresh = replacement.pod as Json;
+      const freshMeta = fresh.metadata as Json;
+      freshMeta.creationTimestamp = time(Date.now());
+      server.apply(fresh as KubeObject);
+      if (replacement.metrics) server.apply(replacement.metrics);
+      live[index] = {
+        namespace: target.namespace,
+        name: String(freshMeta.name),
+        deployment: target.deployment,
+      };
+      server.apply(
+        builder.event({
+          namespace: target.namespace,
+          name: String(meta.name),
+          uid: String(meta.uid),
+          app: target.deployment.app,
+        }),
+      );
+    } else {
+      server.apply(builder.event({
+        namespace: target.namespace,
+        name: String(meta.name),
+        uid: String(meta.uid),
+        app: target.deployment.app,
+        node: (current.spec as Json).nodeName as string | undefined,
+      }));
+    }
+  };
+
+  const stop = () => {
+    if (timer !== undefined) clearInterval(timer);
+    timer = undefined;
+  };
+  const perMinute = builder.options.churnPerMinute;
+  if (perMinute > 0) {
+    const tickMs = Math.max(20, 60_000 / perMinute);
+    const perTick = (perMinute * tickMs) / 60_000;
+    let budget = 0;
+    timer = setInterval(() => {
+      budget += perTick;
+      while (budget >= 1) {
+        budget--;
+        step();
+      }
+    }, tickMs);
+  }
+  server.onClose(stop);
+  return {
+    generated,
+    get steps() {
+      return steps;
+    },
+    step,
+    stop,
+  };
+}
