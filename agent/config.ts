@@ -463,3 +463,16 @@ export function helpText(): string {
     "Durations use Go syntax (10s, 1m30s, 250ms). Invalid values stop start-up with exit code 2.",
   ].join("\n");
 }
+
+/** Reads the agent's variables one by one: `Deno.env.toObject()` would need access to every variable. */
+export function readEnv(names: readonly string[]): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const name of names) {
+    try {
+      env[name] = Deno.env.get(name);
+    } catch {
+      // Not permitted (narrow --allow-env): the setting keeps its default.
+    }
+  }
+  return env;
+}

@@ -91,7 +91,8 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
         resourceVersion: options.resourceVersion,
         resourceVersionMatch: options.resourceVersionMatch,
         allowWatchBookmarks: options.allowWatchBookmarks,
-        sendInitialEvents: options.sendInitialEvents,
+        // Real servers reject `sendInitialEvents=false` without `resourceVersionMatch`, so false is not sent.
+        sendInitialEvents: options.sendInitialEvents || undefined,
         timeoutSeconds: options.timeoutSeconds,
       }),
     };
@@ -103,7 +104,7 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
     }
     return (async function* () {
       try {
-        yield* readWatchEvents<T>(body, { onActivity: options.onActivity });
+        yield* readWatchEvents<T>(body, { onActivity: options.onActivity, signal: options.signal });
       } catch (error) {
         if (error instanceof Error && error.name === "WatchDecodeError") throw error;
         throw new KubeNetworkError(options.signal?.aborted ? "aborted" : "stream", "WATCH", path, {

@@ -16,6 +16,8 @@ const WATCH_TYPES = new Set(["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"
 export interface ReadWatchOptions {
   /** Called for every chunk of bytes received (idle watchdogs reset on it). */
   onActivity?: () => void;
+  /** Cancels the read; the iterator then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** A line of the watch stream that is not a watch event: the stream is corrupt. */
@@ -33,10 +35,16 @@ export async function* readWatchEvents<T>(
 ): AsyncGenerator<WatchEvent<T>> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
+  const signal = options.signal;
+  // Cancel the reader ourselves: once nothing references the Response, Deno's fetch may no longer follow the
+  // request's signal, and a pending read on a quiet watch would then never settle.
+  const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
+  signal?.addEventListener("abort", onAbort, { once: true });
   let pending = "";
   try {
     while (true) {
       const { done, value } = await reader.read();
+      if (signal?.aborted) throw signal.reason;
       if (done) break;
       options.onActivity?.();
       pending += decoder.decode(value, { stream: true });
@@ -55,6 +63,7 @@ export async function* readWatchEvents<T>(
     const last = decodeLine<T>(pending);
     if (last) yield last;
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     // Releasing on early exit (break, abort, watchdog) closes the connection instead of leaking it.
     await reader.cancel().catch(() => {});
     reader.releaseLock();

@@ -113,3 +113,28 @@ Deno.test("readWatchEvents() cancels the body when the consumer stops early", as
   for await (const _event of readWatchEvents(body)) break;
   assert.equal(cancelled, true);
 });
+
+Deno.test("readWatchEvents() rejects with the signal's reason when aborted during a pending read", async () => {
+  // A quiet watch: one event, then nothing. Deno's fetch may not cancel such a body once its Response is
+  // unreachable, so the reader must follow the signal itself.
+  let cancelled = false;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(JSON.stringify(EVENTS[0]) + "\n"));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  const controller = new AbortController();
+  const seen: unknown[] = [];
+  const reading = (async () => {
+    for await (const event of readWatchEvents(body, { signal: controller.signal })) {
+      seen.push(event);
+      controller.abort(new Error("stopped"));
+    }
+  })();
+  await assert.rejects(reading, /stopped/);
+  assert.equal(seen.length, 1);
+  assert.equal(cancelled, true);
+});

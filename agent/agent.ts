@@ -1,0 +1,209 @@
+/**
+ * The composition root: configuration → sdk → informers → repositories → services → schedulers, plus health,
+ * metrics and (optionally) leader election. `main.ts` is only the process wrapper around {@linkcode Agent}.
+ *
+ * @module
+ */
+
+import type { AgentConfig } from "./config.ts";
+import type { Clock } from "./clock.ts";
+import { createMasterGateway, type HttpMasterGateway } from "./gateway/mod.ts";
+import { InformerSet, type InformerSetOptions } from "./informer/mod.ts";
+import { converterTransforms, snapshotSource } from "./repository/mod.ts";
+import { createKubeClient, type HttpKubeClient, KubeApiError, loadConnectionConfig } from "./sdk/mod.ts";
+import type { Logger, StartedLoops } from "./scheduler/mod.ts";
+import { startLoops } from "./scheduler/mod.ts";
+import { CommandService } from "./service/commands/mod.ts";
+import { MetricsPoller, SnapshotService } from "./service/mod.ts";
+
+/** The agent's version, sent as part of the User-Agent. */
+export const AGENT_VERSION = "0.1.0";
+
+/** Options of {@linkcode Agent.create}. */
+export interface AgentOptions {
+  clock?: Clock;
+  /** Where the agent logs. */
+  logger: (category: string) => Logger;
+  /** Informer settings (tests shorten timings). */
+  informer?: InformerSetOptions["informer"];
+}
+
+/** Reads the UID of `kube-system`, the Go agent's default cluster id. */
+export async function kubeSystemUid(client: HttpKubeClient, signal?: AbortSignal): Promise<string> {
+  try {
+    const namespace = await client.get<{ metadata?: { uid?: string } }>("/api/v1/namespaces/kube-system", {
+      signal,
+    });
+    const uid = namespace.metadata?.uid;
+    if (!uid) throw new Error("the namespace has no uid");
+    return uid;
+  } catch (error) {
+    const hint = error instanceof KubeApiError && error.status === 403
+      ? " (grant get on namespaces, or set AGENT_CLUSTER_ID)"
+      : " (set AGENT_CLUSTER_ID to skip this lookup)";
+    throw new Error(`Cannot read the kube-system namespace for the cluster id: ${describe(error)}${hint}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Everything the agent runs, wired together. */
+export class Agent {
+  readonly config: AgentConfig;
+  readonly clusterId: string;
+  readonly client: HttpKubeClient;
+  readonly informers: InformerSet;
+  readonly snapshots: SnapshotService;
+  readonly commands: CommandService;
+  readonly gateway: HttpMasterGateway;
+  readonly metricsPoller: MetricsPoller;
+  readonly #options: AgentOptions;
+  readonly #log: Logger;
+  #loops: StartedLoops | undefined;
+  #stopping: Promise<void> | undefined;
+
+  private constructor(
+    config: AgentConfig,
+    parts: { clusterId: string; client: HttpKubeClient; gateway: HttpMasterGateway },
+    options: AgentOptions,
+  ) {
+    this.config = config;
+    this.clusterId = parts.clusterId;
+    this.client = parts.client;
+    this.gateway = parts.gateway;
+    this.#options = options;
+    this.#log = options.logger("agent");
+    const informerLog = options.logger("informer");
+    this.informers = new InformerSet(this.client, {
+      namespaces: config.namespaces,
+      disabled: config.disabledKinds,
+      streamingList: config.streamingList,
+      transforms: converterTransforms({ redactEnv: config.redactEnv }),
+      clock: options.clock,
+      informer: options.informer,
+      onError: (kind, error) =>
+        informerLog.warn(`Informer error for ${kind}: ${error.message}`, { kind, error: error.kind }),
+    });
+    this.metricsPoller = new MetricsPoller(this.client, {
+      clock: options.clock,
+      intervalMs: config.metricsIntervalMs,
+      logger: options.logger("metrics"),
+    });
+    this.snapshots = new SnapshotService(snapshotSource(this.informers), {
+      clusterId: this.clusterId,
+      clock: options.clock,
+      usage: this.metricsPoller,
+    });
+    this.commands = new CommandService(this.client, {
+      clock: options.clock,
+      logger: options.logger("command"),
+      readOnly: config.readOnly,
+      allowedActions: config.allowedActions,
+      protectedNamespaces: config.protectedNamespaces,
+      allowSecretRead: config.allowSecretRead,
+      allowApply: config.allowApply,
+      commandTimeoutMs: config.commandTimeoutMs,
+      maxConcurrentCommands: config.maxConcurrentCommands,
+    });
+  }
+
+  /** Resolves the Kubernetes connection and the cluster id; fails with a clear message when either is impossible. */
+  static async create(config: AgentConfig, options: AgentOptions): Promise<Agent> {
+    const connection = await loadConnectionConfig({ context: config.kubeContext || undefined });
+    const client = createKubeClient(connection, { userAgent: `atlhyper-agent/${AGENT_VERSION}` });
+    try {
+      const clusterId = config.clusterId || await kubeSystemUid(client);
+      const gateway = await createMasterGateway({
+        masterUrl: config.masterUrl,
+        clusterId,
+        token: config.masterToken || undefined,
+        caFile: config.masterCaFile || undefined,
+        pushTimeoutMs: config.httpClientTimeoutMs,
+        heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+        pollTimeoutMs: config.commandPollTimeoutMs,
+        userAgent: `atlhyper-agent/${AGENT_VERSION}`,
+      });
+      options.logger("agent").info(`Connected to ${connection.source}`, {
+        server: connection.server,
+        clusterId,
+      });
+      return new Agent(config, { clusterId, client, gateway }, options);
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+  }
+
+  /** Starts the informers and the metrics poller (followers run these too, so a takeover is instant). */
+  startCaches(): void {
+    this.informers.start();
+    this.metricsPoller.start();
+  }
+
+  /** Starts talking to the Master: push, heartbeat and command loops. */
+  startLoops(): StartedLoops {
+    if (this.#loops) return this.#loops;
+    const config = this.config;
+    const timeoutMs = config.snapshotCollectTimeoutMs;
+    this.#loops = startLoops({
+      gateway: this.gateway,
+      producer: { build: () => ({ json: this.snapshots.build().bytes() }) },
+      changes: {
+        onChange: (listener) => this.informers.onChange(() => listener()),
+        ready: async () => {
+          const result = await this.informers.ready({ timeoutMs });
+          if (result.unavailable.length) {
+            this.#log.warn(`Kinds skipped (forbidden or not served): ${result.unavailable.join(", ")}`);
+          }
+          if (!result.ready) {
+            this.#log.warn(
+              `Pushing before every kind synced; still waiting after ${timeoutMs} ms for: ${
+                result.pending.join(", ")
+              }`,
+            );
+          }
+          return result;
+        },
+      },
+      executor: this.commands,
+    }, {
+      clock: this.#options.clock,
+      logger: this.#options.logger("scheduler"),
+      snapshotIntervalMs: config.snapshotIntervalMs,
+      minPushGapMs: config.snapshotMinGapMs,
+      pushTimeoutMs: config.httpClientTimeoutMs,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+      pollIntervalMs: config.commandPollIntervalMs,
+      gracePeriodMs: config.shutdownGraceMs,
+    });
+    return this.#loops;
+  }
+
+  /** Stops the Master loops (running commands finish within the grace period and are reported). */
+  async stopLoops(): Promise<void> {
+    const loops = this.#loops;
+    this.#loops = undefined;
+    await loops?.lifecycle.stop();
+  }
+
+  /** The running loops, if any (for health and metrics). */
+  get loops(): StartedLoops | undefined {
+    return this.#loops;
+  }
+
+  /** Stops everything: loops first (draining commands), then caches and connections. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      await this.stopLoops();
+      await Promise.all([this.informers.stop(), this.metricsPoller.stop()]);
+      this.gateway.close();
+      this.client.close();
+    })();
+    return this.#stopping;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
