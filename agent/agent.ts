@@ -11,13 +11,30 @@ import { createMasterGateway, type HttpMasterGateway } from "./gateway/mod.ts";
 import { InformerSet, type InformerSetOptions } from "./informer/mod.ts";
 import { converterTransforms, snapshotSource } from "./repository/mod.ts";
 import { createKubeClient, type HttpKubeClient, KubeApiError, loadConnectionConfig } from "./sdk/mod.ts";
-import type { Logger, StartedLoops } from "./scheduler/mod.ts";
+import type {
+  CommandLoopsOptions,
+  HeartbeatLoopOptions,
+  Logger,
+  PushLoopOptions,
+  StartedLoops,
+} from "./scheduler/mod.ts";
 import { startLoops } from "./scheduler/mod.ts";
-import { CommandService } from "./service/commands/mod.ts";
+import { CommandService, type CommandServiceOptions } from "./service/commands/mod.ts";
 import { MetricsPoller, SnapshotService } from "./service/mod.ts";
 
 /** The agent's version, sent as part of the User-Agent. */
 export const AGENT_VERSION = "0.1.0";
+
+/** Observation hooks (metrics and liveness); each is optional and must not throw. */
+export interface AgentHooks {
+  onPush?: PushLoopOptions["onPush"];
+  onHeartbeat?: HeartbeatLoopOptions["onHeartbeat"];
+  onPoll?: CommandLoopsOptions["onPoll"];
+  onCommand?: CommandLoopsOptions["onCommand"];
+  onCommandCompleted?: CommandServiceOptions["onCompleted"];
+  /** After each snapshot build: seconds spent building and serialising, and the JSON size. */
+  onSnapshotBuild?: (seconds: number, rawBytes: number) => void;
+}
 
 /** Options of {@linkcode Agent.create}. */
 export interface AgentOptions {
@@ -26,6 +43,8 @@ export interface AgentOptions {
   logger: (category: string) => Logger;
   /** Informer settings (tests shorten timings). */
   informer?: InformerSetOptions["informer"];
+  /** Metrics and liveness hooks. */
+  hooks?: AgentHooks;
 }
 
 /** Reads the UID of `kube-system`, the Go agent's default cluster id. */
@@ -104,7 +123,16 @@ export class Agent {
       allowApply: config.allowApply,
       commandTimeoutMs: config.commandTimeoutMs,
       maxConcurrentCommands: config.maxConcurrentCommands,
+      onCompleted: options.hooks?.onCommandCompleted,
     });
+  }
+
+  /** Builds one snapshot and serialises it (the push path: stores only, no API call). */
+  buildSnapshot(): Uint8Array {
+    const started = performance.now();
+    const bytes = this.snapshots.build().bytes();
+    this.#options.hooks?.onSnapshotBuild?.((performance.now() - started) / 1000, bytes.byteLength);
+    return bytes;
   }
 
   /** Resolves the Kubernetes connection and the cluster id; fails with a clear message when either is impossible. */
@@ -147,7 +175,7 @@ export class Agent {
     const timeoutMs = config.snapshotCollectTimeoutMs;
     this.#loops = startLoops({
       gateway: this.gateway,
-      producer: { build: () => ({ json: this.snapshots.build().bytes() }) },
+      producer: { build: () => ({ json: this.buildSnapshot() }) },
       changes: {
         onChange: (listener) => this.informers.onChange(() => listener()),
         ready: async () => {
@@ -176,6 +204,10 @@ export class Agent {
       heartbeatTimeoutMs: config.heartbeatTimeoutMs,
       pollIntervalMs: config.commandPollIntervalMs,
       gracePeriodMs: config.shutdownGraceMs,
+      onPush: this.#options.hooks?.onPush,
+      onHeartbeat: this.#options.hooks?.onHeartbeat,
+      onPoll: this.#options.hooks?.onPoll,
+      onCommand: this.#options.hooks?.onCommand,
     });
     return this.#loops;
   }

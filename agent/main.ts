@@ -10,7 +10,7 @@
  * @module
  */
 
-import { Agent } from "./agent.ts";
+import { Agent, AGENT_VERSION } from "./agent.ts";
 import {
   type AgentConfig,
   ConfigError,
@@ -21,7 +21,7 @@ import {
   SETTINGS,
 } from "./config.ts";
 import { configureLogging, getAgentLogger } from "./observability/log.ts";
-import { startObservability } from "./observability/wiring.ts";
+import { createObservability, type Observability } from "./observability/wiring.ts";
 import { LeaderElector } from "./scheduler/leader.ts";
 import type { Logger } from "./scheduler/mod.ts";
 
@@ -49,21 +49,29 @@ export async function main(args: readonly string[]): Promise<number> {
     log.warn(`Ignoring Go agent settings this agent does not implement: ${ignored.join(", ")}`);
   }
 
+  const observability = createObservability(config, { logger, version: AGENT_VERSION });
   let agent: Agent;
   try {
-    agent = await Agent.create(config, { logger });
+    agent = await Agent.create(config, { logger, hooks: observability.hooks });
   } catch (error) {
     log.error(`Cannot start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
   agent.startCaches();
-  const observability = await startObservability(agent, { logger });
+  try {
+    await observability.serve(agent.informers);
+  } catch (error) {
+    log.error(`Cannot serve health and metrics on ${config.healthAddr}: ${String(error)}`);
+    await agent.stop();
+    return 1;
+  }
   const stopped = new AbortController();
   let elector: Promise<void> | undefined;
   if (config.leaderElection) {
     elector = runLeaderElection(agent, observability, logger, stopped.signal);
   } else {
-    observability.watchLoops(agent.startLoops());
+    observability.watchLoops();
+    agent.startLoops();
   }
   log.info("Agent started", { clusterId: agent.clusterId, master: config.masterUrl });
 
@@ -79,7 +87,7 @@ export async function main(args: readonly string[]): Promise<number> {
 
 function runLeaderElection(
   agent: Agent,
-  observability: Awaited<ReturnType<typeof startObservability>>,
+  observability: Observability,
   logger: (category: string) => Logger,
   signal: AbortSignal,
 ): Promise<void> {
@@ -94,12 +102,14 @@ function runLeaderElection(
     releaseOnStop: true,
     onStartedLeading: () => {
       observability.metrics.setLeader(true);
-      observability.watchLoops(agent.startLoops());
+      observability.watchLoops();
+      agent.startLoops();
     },
     onStoppedLeading: () => {
       observability.metrics.setLeader(false);
+      observability.unwatchLoops();
       // Stop polling at once: the Master delivers each command to one poller, which must be the leader.
-      void agent.stopLoops();
+      return agent.stopLoops();
     },
   });
   return elector.run(signal);

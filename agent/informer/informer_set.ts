@@ -189,8 +189,10 @@ export class InformerSet {
 
   #noteChange(kind: ResourceName): void {
     for (const wake of this.#waiters) wake();
+    // Changes nobody listens to are not remembered: a later subscriber hears only what changes after it.
+    if (this.#listeners.size === 0) return;
     this.#changed.add(kind);
-    if (this.#flush || this.#listeners.size === 0) return;
+    if (this.#flush) return;
     const controller = new AbortController();
     this.#flush = controller;
     this.#clock.sleep(this.#options.changeCoalesceMs ?? 0, controller.signal).then(() => {
@@ -208,9 +210,13 @@ export class InformerSet {
     // One dead TCP connection stalls every watch multiplexed on it: when all went idle, start a fresh pool.
     const now = this.#clock.now();
     this.#idleSince.set(path, now);
-    const all = [...this.#informers.values()].flat();
+    // Only informers that hold a stream can go idle; forbidden, missing or still-listing kinds never will.
+    const streaming = [...this.#informers.values()].flat().filter((i) => {
+      const { health, synced } = i.status();
+      return synced && health !== "forbidden" && health !== "missing";
+    });
     const window = 5 * 60_000;
-    if (all.every((i) => now - (this.#idleSince.get(i.path) ?? -Infinity) < window)) {
+    if (streaming.every((i) => now - (this.#idleSince.get(i.path) ?? -Infinity) < window)) {
       const client = this.#client as KubeClient & { resetConnections?: () => void };
       client.resetConnections?.();
       this.#idleSince.clear();

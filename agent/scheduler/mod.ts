@@ -9,3 +9,4 @@ export * from "./commands.ts";
 export * from "./heartbeat.ts";
 export * from "./lifecycle.ts";
 export * from "./push.ts";
+export * from "./leader.ts";

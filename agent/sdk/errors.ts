@@ -85,12 +85,24 @@ export class KubeNetworkError extends Error {
   readonly path: string;
 
   constructor(failure: NetworkFailure, method: string, path: string, options?: { cause?: unknown }) {
-    const cause = options?.cause instanceof Error ? options.cause.message : String(options?.cause ?? failure);
+    const cause = causeChain(options?.cause ?? failure);
     super(`Cannot ${method} "${path}": ${failure}: ${cause}`, { cause: options?.cause });
     this.failure = failure;
     this.method = method;
     this.path = path;
   }
+}
+
+/** Joins the messages of an error and its causes: fetch hides the TLS reason (`UnknownIssuer`) two levels down. */
+function causeChain(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    const message = current instanceof Error ? current.message : String(current);
+    if (message && !parts.includes(message)) parts.push(message);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(": ");
 }
 
 /** The canonical reason for an HTTP status, used when an answer had no `Status` body. */

@@ -165,11 +165,11 @@ export class RestTransport {
     }
   }
 
+  /** A client of our own even without TLS material, so `resetConnections()` can always drop the pool. */
   #httpClient(credentials: Credentials): Deno.HttpClient | undefined {
     const cert = credentials.clientCert?.certPem ?? this.#config.clientCertPem;
     const key = credentials.clientCert?.keyPem ?? this.#config.clientKeyPem;
     const ca = this.#config.caPem;
-    if (!cert && !ca) return undefined;
     // Exec plugins may hand out a new certificate: one client per certificate, old ones are closed.
     const cacheKey = cert ?? "";
     let client = this.#clients.get(cacheKey);

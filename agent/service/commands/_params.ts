@@ -26,6 +26,31 @@ export interface HandlerContext {
   readonly policy: SafetyPolicy;
 }
 
+/** An opt-in setting whose permissions the agent needs only when the operator enables it. */
+export type PermissionOptIn =
+  /** AGENT_ALLOW_SECRET_READ: `get_secret` and `dynamic` reads of Secrets. */
+  | "secretRead"
+  /** AGENT_ALLOW_APPLY: `apply_manifests`. */
+  | "apply";
+
+/**
+ * One Kubernetes RBAC permission: verbs on a resource of an API group, the shape of a `ClusterRole` rule with a
+ * single resource.
+ */
+export interface Permission {
+  /** API group, `""` for core. */
+  readonly group: string;
+  /** Lower-case plural; a subresource is written `pods/log`. */
+  readonly resource: string;
+  /** RBAC verbs: `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`. */
+  readonly verbs: readonly string[];
+  /**
+   * Needed only with this opt-in enabled (e.g. `dynamic` reading Secrets). Permissions of `get_secret` and
+   * `apply_manifests` are opt-in by their action and need not say so.
+   */
+  readonly optIn?: PermissionOptIn;
+}
+
 /**
  * One action: `parseParams` validates params and target before anything touches the cluster (throwing
  * {@linkcode ParamsError}), `run` performs it and returns the result's `output`.
@@ -33,6 +58,11 @@ export interface HandlerContext {
 export interface Handler<P, A extends Action = Action> {
   /** The action this handler serves. */
   readonly action: A;
+  /**
+   * Every Kubernetes request `run` can make, as RBAC permissions; the deployment's roles are derived from (and
+   * tested against) these, so a handler that starts making a new request must declare it here.
+   */
+  readonly permissions: readonly Permission[];
   /**
    * Validates the command; throws {@linkcode ParamsError} naming the bad field or missing target, or when the
    * policy refuses what the params ask for (e.g. a `dynamic` read of Secrets).

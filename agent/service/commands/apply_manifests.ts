@@ -185,6 +185,25 @@ async function run(params: ApplyManifestsParams, context: HandlerContext): Promi
 /** The `apply_manifests` handler. */
 export const applyManifestsHandler: Handler<ApplyManifestsParams, "apply_manifests"> = {
   action: "apply_manifests",
+  // Server-side apply is a PATCH, and the API server also checks `create` when the object does not exist yet.
+  // It can target any kind; these are the common ones a deployer applies (deploy/kubernetes/components/apply
+  // grants them). Secrets (a PATCH answer carries the data), RBAC objects and CRDs are left to the operator.
+  permissions: [
+    { group: "", resource: "namespaces", verbs: ["create", "patch"] },
+    { group: "", resource: "configmaps", verbs: ["create", "patch"] },
+    { group: "", resource: "services", verbs: ["create", "patch"] },
+    { group: "", resource: "serviceaccounts", verbs: ["create", "patch"] },
+    { group: "", resource: "persistentvolumeclaims", verbs: ["create", "patch"] },
+    { group: "apps", resource: "deployments", verbs: ["create", "patch"] },
+    { group: "apps", resource: "statefulsets", verbs: ["create", "patch"] },
+    { group: "apps", resource: "daemonsets", verbs: ["create", "patch"] },
+    { group: "batch", resource: "jobs", verbs: ["create", "patch"] },
+    { group: "batch", resource: "cronjobs", verbs: ["create", "patch"] },
+    { group: "networking.k8s.io", resource: "ingresses", verbs: ["create", "patch"] },
+    { group: "networking.k8s.io", resource: "networkpolicies", verbs: ["create", "patch"] },
+    { group: "autoscaling", resource: "horizontalpodautoscalers", verbs: ["create", "patch"] },
+    { group: "policy", resource: "poddisruptionbudgets", verbs: ["create", "patch"] },
+  ],
   parseParams,
   run,
 };

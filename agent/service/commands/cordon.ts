@@ -44,6 +44,7 @@ function runner(unschedulable: boolean): (params: CordonParams, context: Handler
 /** The `cordon` handler. */
 export const cordonHandler: Handler<CordonParams, "cordon"> = {
   action: "cordon",
+  permissions: [{ group: "", resource: "nodes", verbs: ["patch"] }],
   parseParams: parser("cordon"),
   run: runner(true),
 };
@@ -51,6 +52,7 @@ export const cordonHandler: Handler<CordonParams, "cordon"> = {
 /** The `uncordon` handler. */
 export const uncordonHandler: Handler<CordonParams, "uncordon"> = {
   action: "uncordon",
+  permissions: [{ group: "", resource: "nodes", verbs: ["patch"] }],
   parseParams: parser("uncordon"),
   run: runner(false),
 };

@@ -61,6 +61,7 @@ async function run(params: DeletePodParams, context: HandlerContext): Promise<st
 /** The `delete` handler (kind `Pod` or empty). */
 export const deleteHandler: Handler<DeletePodParams, "delete"> = {
   action: "delete",
+  permissions: [{ group: "", resource: "pods", verbs: ["delete"] }],
   parseParams: parser("delete"),
   run,
 };
@@ -68,6 +69,7 @@ export const deleteHandler: Handler<DeletePodParams, "delete"> = {
 /** The `delete_pod` handler: an alias of `delete` the Master accepts but the Go agent never implemented. */
 export const deletePodHandler: Handler<DeletePodParams, "delete_pod"> = {
   action: "delete_pod",
+  permissions: [{ group: "", resource: "pods", verbs: ["delete"] }],
   parseParams: parser("delete_pod"),
   run,
 };

@@ -183,4 +183,13 @@ async function evict(
 }
 
 /** The `drain` handler. */
-export const drainHandler: Handler<DrainParams, "drain"> = { action: "drain", parseParams, run };
+export const drainHandler: Handler<DrainParams, "drain"> = {
+  action: "drain",
+  permissions: [
+    { group: "", resource: "nodes", verbs: ["patch"] },
+    { group: "", resource: "pods", verbs: ["list"] },
+    { group: "", resource: "pods/eviction", verbs: ["create"] },
+  ],
+  parseParams,
+  run,
+};

@@ -221,4 +221,15 @@ async function run(params: DynamicParams, context: HandlerContext): Promise<stri
 }
 
 /** The `dynamic` handler. */
-export const dynamicHandler: Handler<DynamicParams, "dynamic"> = { action: "dynamic", parseParams, run };
+export const dynamicHandler: Handler<DynamicParams, "dynamic"> = {
+  action: "dynamic",
+  // `get`/`describe` GET one object, `list`/`get_events` a collection; Secrets only with AGENT_ALLOW_SECRET_READ.
+  permissions: KINDS.map((info) => ({
+    group: info.group ?? "",
+    resource: info.plural,
+    verbs: ["get", "list"],
+    ...(info.kind === "Secret" ? { optIn: "secretRead" as const } : {}),
+  })),
+  parseParams,
+  run,
+};

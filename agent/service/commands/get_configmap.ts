@@ -38,6 +38,7 @@ async function run(params: GetConfigMapParams, context: HandlerContext): Promise
 /** The `get_configmap` handler. */
 export const getConfigMapHandler: Handler<GetConfigMapParams, "get_configmap"> = {
   action: "get_configmap",
+  permissions: [{ group: "", resource: "configmaps", verbs: ["get"] }],
   parseParams,
   run,
 };

@@ -90,4 +90,13 @@ async function run(params: GetLogsParams, context: HandlerContext): Promise<stri
 }
 
 /** The `get_logs` handler. */
-export const getLogsHandler: Handler<GetLogsParams, "get_logs"> = { action: "get_logs", parseParams, run };
+export const getLogsHandler: Handler<GetLogsParams, "get_logs"> = {
+  action: "get_logs",
+  permissions: [
+    // The pod is read only to pick its main container when the command names none.
+    { group: "", resource: "pods", verbs: ["get"] },
+    { group: "", resource: "pods/log", verbs: ["get"] },
+  ],
+  parseParams,
+  run,
+};

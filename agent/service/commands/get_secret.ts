@@ -49,6 +49,7 @@ async function run(params: GetSecretParams, context: HandlerContext): Promise<st
 /** The `get_secret` handler. */
 export const getSecretHandler: Handler<GetSecretParams, "get_secret"> = {
   action: "get_secret",
+  permissions: [{ group: "", resource: "secrets", verbs: ["get"] }],
   parseParams,
   run,
 };

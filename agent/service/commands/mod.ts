@@ -34,6 +34,12 @@ export {
 export type { Handler, HandlerContext } from "./_params.ts";
 export type { DrainReport } from "./drain.ts";
 export type { ApplyManifestsResult } from "./apply_manifests.ts";
+export {
+  type Permission,
+  type PermissionOptIn,
+  type RequiredPermissions,
+  requiredPermissions,
+} from "./_permissions.ts";
 
 /** Deadline of one command when the configuration gives none (AGENT_COMMAND_TIMEOUT). */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;

@@ -50,4 +50,9 @@ async function run(params: RestartParams, context: HandlerContext): Promise<stri
 }
 
 /** The `restart` handler. */
-export const restartHandler: Handler<RestartParams, "restart"> = { action: "restart", parseParams, run };
+export const restartHandler: Handler<RestartParams, "restart"> = {
+  action: "restart",
+  permissions: [{ group: "apps", resource: "deployments", verbs: ["patch"] }],
+  parseParams,
+  run,
+};

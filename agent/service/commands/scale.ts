@@ -52,4 +52,9 @@ async function run(params: ScaleParams, context: HandlerContext): Promise<string
 }
 
 /** The `scale` handler. */
-export const scaleHandler: Handler<ScaleParams, "scale"> = { action: "scale", parseParams, run };
+export const scaleHandler: Handler<ScaleParams, "scale"> = {
+  action: "scale",
+  permissions: [{ group: "apps", resource: "deployments/scale", verbs: ["get", "update"] }],
+  parseParams,
+  run,
+};

@@ -64,6 +64,7 @@ async function run(params: UpdateImageParams, context: HandlerContext): Promise<
 /** The `update_image` handler. */
 export const updateImageHandler: Handler<UpdateImageParams, "update_image"> = {
   action: "update_image",
+  permissions: [{ group: "apps", resource: "deployments", verbs: ["get", "patch"] }],
   parseParams,
   run,
 };
