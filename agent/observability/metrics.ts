@@ -14,6 +14,7 @@ import type {
   HeartbeatOutcome,
   PollOutcome,
   PushOutcome,
+  PushTrigger,
 } from "../scheduler/mod.ts";
 import type { CommandOutcome } from "../service/commands/mod.ts";
 
@@ -71,6 +72,9 @@ export interface AgentMetricsOptions {
 
 /** Label of `atlhyper_agent_snapshot_pushes_total`. */
 export type PushResult = "success" | "build_error" | "push_error";
+
+const PUSH_RESULTS: readonly PushResult[] = ["success", "build_error", "push_error"];
+const PUSH_TRIGGERS: readonly PushTrigger[] = ["initial", "interval", "change", "retry"];
 
 const INFORMER_HEALTH_STATES = ["pending", "ok", "forbidden", "missing", "failing"] as const;
 const EVENT_TYPES = ["added", "modified", "deleted", "bookmark"] as const;
@@ -189,6 +193,12 @@ export class AgentMetrics {
       registers,
     }).set({ version: options.version ?? "unknown", deno: Deno.version.deno }, 1);
 
+    // Series that exist from the start let `increase()` see the first failure instead of a series appearing at 1.
+    for (const trigger of PUSH_TRIGGERS) {
+      for (const outcome of PUSH_RESULTS) this.#pushes.inc({ trigger, outcome }, 0);
+    }
+    for (const outcome of ["success", "failure"]) this.#heartbeats.inc({ outcome }, 0);
+
     this.#registerInformerMetrics(name);
     if (options.processMetrics ?? true) registerProcessMetrics(this.registry);
 
@@ -218,15 +228,17 @@ export class AgentMetrics {
   }
 
   /**
-   * Counts one push attempt (the `PushLoop` `onPush` hook). A success also records its build time and sizes, so do
-   * not call {@linkcode AgentMetrics.recordSnapshotBuild} for the same build.
+   * Counts one push attempt (the `PushLoop` `onPush` hook) with its latency and sent sizes. Build time is not taken
+   * from here: the producer reports each build through {@linkcode AgentMetrics.recordSnapshotBuild}, which also
+   * sees builds that never reach a push.
    */
   recordPush(outcome: PushOutcome): void {
     if (outcome.ok) {
       this.#pushes.inc({ trigger: outcome.trigger, outcome: "success" satisfies PushResult });
       this.#pushDuration.observe(seconds(outcome.latencyMs));
       this.#pushLastSuccess.set(this.#clock.now() / 1000);
-      this.recordSnapshotBuild(seconds(outcome.buildMs), outcome.rawBytes, { gzipBytes: outcome.gzipBytes });
+      if (isMeasure(outcome.rawBytes)) this.#snapshotRawBytes.set(outcome.rawBytes);
+      if (isMeasure(outcome.gzipBytes)) this.#snapshotGzipBytes.set(outcome.gzipBytes);
       return;
     }
     const result: PushResult = outcome.stage === "build" ? "build_error" : "push_error";
@@ -235,13 +247,10 @@ export class AgentMetrics {
     if (outcome.stage === "push") this.#pushDuration.observe(seconds(outcome.latencyMs));
   }
 
-  /** Records one snapshot build made outside the push loop (or by a producer that measures its own). */
-  recordSnapshotBuild(buildSeconds: number, rawBytes: number, options: { gzipBytes?: number } = {}): void {
+  /** Records one snapshot build: its duration and JSON size (the agent's `onSnapshotBuild` hook). */
+  recordSnapshotBuild(buildSeconds: number, rawBytes: number): void {
     if (isMeasure(buildSeconds)) this.#snapshotBuild.observe(buildSeconds);
     if (isMeasure(rawBytes)) this.#snapshotRawBytes.set(rawBytes);
-    if (options.gzipBytes !== undefined && isMeasure(options.gzipBytes)) {
-      this.#snapshotGzipBytes.set(options.gzipBytes);
-    }
   }
 
   /** Counts one heartbeat (the `HeartbeatLoop` `onHeartbeat` hook). */

@@ -37,7 +37,10 @@ export function createObservability(
   const metrics = new AgentMetrics({ version: options.version });
   const liveness = new Liveness();
   const log = options.logger("health");
-  const pushSilenceMs = Math.max(3 * config.snapshotIntervalMs, config.httpClientTimeoutMs + config.snapshotIntervalMs);
+  const pushSilenceMs = Math.max(
+    3 * config.snapshotIntervalMs,
+    config.httpClientTimeoutMs + config.snapshotIntervalMs,
+  );
   const pollSilenceMs = config.commandPollTimeoutMs + 60_000;
   const hooks: AgentHooks = {
     onPush: (outcome) => {

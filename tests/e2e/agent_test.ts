@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { type FakeApiServer, type KubeObject, startFakeApiServer } from "../support/fake_apiserver.ts";
 import { type FakeMaster, startFakeMaster } from "../support/fake_master.ts";
+import { startFlags } from "../../deploy/compile.ts";
 
 const MAIN = new URL("../../agent/main.ts", import.meta.url).pathname;
 
@@ -23,7 +24,8 @@ async function startAgent(
   const kubeconfig = `${dir}/kubeconfig`;
   await server.writeKubeconfig(kubeconfig);
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-env", "--allow-sys", MAIN],
+    // The exact flags of `deno task start`: the e2e run proves the narrow permission set is enough.
+    args: ["run", ...await startFlags(), MAIN],
     env: {
       AGENT_KUBECONFIG: kubeconfig,
       AGENT_MASTER_URL: master.url,
@@ -58,7 +60,12 @@ async function startAgent(
     })();
     return exited;
   };
-  return { process, output: () => text, terminate, [Symbol.asyncDispose]: async () => void await terminate() };
+  return {
+    process,
+    output: () => text,
+    terminate,
+    [Symbol.asyncDispose]: async () => void await terminate(),
+  };
 }
 
 function names(list: unknown): string[] {
@@ -81,12 +88,12 @@ Deno.test("agent process pushes snapshots that match the cluster and follows cha
   assert.equal((first.snapshot.nodes as unknown[]).length, server.list("nodes").length);
   assert.ok(master.heartbeats.length >= 1, "a heartbeat at start-up");
 
-  const pod: KubeObject = {
+  const pod = {
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name: "e2e-new-pod", namespace: "default" },
     spec: { containers: [{ name: "c", image: "busybox" }] },
-  };
+  } as KubeObject;
   server.apply(pod);
   await master.waitFor(
     () => names(master.snapshots.at(-1)?.snapshot.pods).includes("default/e2e-new-pod"),
@@ -103,12 +110,23 @@ Deno.test("agent process round-trips a scale command and the deployment changes"
   const deployment = server.list("deployments")[0];
   const namespace = deployment.metadata?.namespace ?? "";
   const name = deployment.metadata?.name ?? "";
-  const id = master.enqueue({ action: "scale", kind: "Deployment", namespace, name, params: { replicas: 7 } });
+  const id = master.enqueue({
+    action: "scale",
+    kind: "Deployment",
+    namespace,
+    name,
+    params: { replicas: 7 },
+  });
   const { result } = await master.waitForResult(id, { timeoutMs: 10_000 });
   assert.equal(result.success, true, String(result.error));
   assert.equal(typeof result.execTime, "number");
   assert.ok(Number.isInteger(result.execTime));
-  const after = server.get<KubeObject & { spec?: { replicas?: number } }>("apps/v1", "deployments", namespace, name);
+  const after = server.get<KubeObject & { spec?: { replicas?: number } }>(
+    "apps/v1",
+    "deployments",
+    namespace,
+    name,
+  );
   assert.equal(after?.spec?.replicas, 7);
   assert.equal(await agent.terminate(), 0);
 });
@@ -150,5 +168,11 @@ Deno.test("agent process reports a long drain interrupted by SIGTERM before exit
   assert.ok(recorded, `the drain result was reported before exit\n${agent.output()}`);
   assert.equal(recorded.result.success, false);
   assert.match(String(recorded.result.error ?? recorded.result.output), /guarded-1|evict|cancel/);
-  assert.equal(server.get("v1", "nodes", undefined, "node-a")?.spec?.unschedulable, true, "cordoned first");
+  const node = server.get<KubeObject & { spec?: { unschedulable?: boolean } }>(
+    "v1",
+    "nodes",
+    undefined,
+    "node-a",
+  );
+  assert.equal(node?.spec?.unschedulable, true, "cordoned first");
 });

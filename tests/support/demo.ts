@@ -182,7 +182,12 @@ async function scriptedCommands(
     source: "web",
   });
   const scale = await master.waitForResult(scaleId, { timeoutMs: 30_000 });
-  const after = server.get<KubeObject & { spec?: { replicas?: number } }>("apps/v1", "deployments", namespace, name);
+  const after = server.get<KubeObject & { spec?: { replicas?: number } }>(
+    "apps/v1",
+    "deployments",
+    namespace,
+    name,
+  );
   print(
     `scale ${namespace}/${name} to 5: success=${scale.result.success} ${
       scale.result.error ?? ""

@@ -1,0 +1,120 @@
+/**
+ * End to end: two agent processes (`agent/main.ts`) with `AGENT_LEADER_ELECTION=true` share one Lease on the fake
+ * API server; only the holder talks to the fake Master, and a SIGTERM hands the Lease to the other at once.
+ */
+import assert from "node:assert/strict";
+import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
+import { type FakeApiServer, startFakeApiServer } from "../support/fake_apiserver.ts";
+import { type FakeMaster, startFakeMaster } from "../support/fake_master.ts";
+
+const MAIN = new URL("../../agent/main.ts", import.meta.url).pathname;
+const LEASE = "atlhyper-agent";
+const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+interface AgentProcess extends AsyncDisposable {
+  output(): string;
+  /** Sends SIGTERM and waits for the exit code. */
+  terminate(): Promise<number>;
+}
+
+async function startAgent(
+  server: FakeApiServer,
+  master: FakeMaster,
+  env: Record<string, string>,
+): Promise<AgentProcess> {
+  const dir = await Deno.makeTempDir();
+  const kubeconfig = `${dir}/kubeconfig`;
+  await server.writeKubeconfig(kubeconfig);
+  const process = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-read", "--allow-env", "--allow-sys", MAIN],
+    env: {
+      AGENT_KUBECONFIG: kubeconfig,
+      AGENT_MASTER_URL: master.url,
+      AGENT_HEALTH_ADDR: "",
+      AGENT_SNAPSHOT_INTERVAL: "2s",
+      AGENT_LOG_FORMAT: "json",
+      AGENT_LEADER_ELECTION: "true",
+      AGENT_LEADER_ELECTION_NAMESPACE: "default",
+      NO_COLOR: "1",
+      ...env,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  };
+  const pumping = Promise.all([pump(process.stdout), pump(process.stderr)]);
+  let exited: Promise<number> | undefined;
+  const terminate = () => {
+    exited ??= (async () => {
+      try {
+        process.kill("SIGTERM");
+      } catch {
+        // Already exited.
+      }
+      const status = await process.status;
+      await pumping;
+      await Deno.remove(dir, { recursive: true });
+      return status.code;
+    })();
+    return exited;
+  };
+  return { output: () => text, terminate, [Symbol.asyncDispose]: async () => void await terminate() };
+}
+
+function lease(server: FakeApiServer): Lease | undefined {
+  return server.get<Lease>("coordination.k8s.io/v1", "leases", "default", LEASE);
+}
+
+/** Everything a process sent to the Master, told apart by its cluster ID. */
+function traffic(master: FakeMaster, clusterId: string): number {
+  return master.polls.filter((p) => p.clusterId === clusterId).length +
+    master.heartbeats.filter((h) => h.clusterId === clusterId).length +
+    master.snapshots.filter((s) => s.clusterId === clusterId).length;
+}
+
+Deno.test("two agent processes: only the lease holder talks to the Master, and SIGTERM hands over", async () => {
+  await using server = await startFakeApiServer({ simulate: { pods: 5, seed: 7 } });
+  await using master = startFakeMaster({ holdMs: 1_000 });
+  // Distinct cluster IDs only so the test can tell the processes' traffic apart.
+  await using a = await startAgent(server, master, { AGENT_POD_NAME: "agent-a", AGENT_CLUSTER_ID: "e2e-a" });
+  await using b = await startAgent(server, master, { AGENT_POD_NAME: "agent-b", AGENT_CLUSTER_ID: "e2e-b" });
+  const output = () => `--- agent-a\n${a.output()}\n--- agent-b\n${b.output()}`;
+
+  await master.waitFor(() => Boolean(lease(server)?.spec?.holderIdentity), { timeoutMs: 15_000 })
+    .catch((e) => {
+      throw new Error(`${e.message}\n${output()}`);
+    });
+  const holder = String(lease(server)?.spec?.holderIdentity);
+  const [leader, follower] = holder === "agent-a" ? [a, b] : [b, a];
+  const [leaderId, followerId] = holder === "agent-a" ? ["e2e-a", "e2e-b"] : ["e2e-b", "e2e-a"];
+  await master.waitFor(() => master.polls.some((p) => p.clusterId === leaderId), { timeoutMs: 10_000 });
+  // Both processes run (the follower keeps its caches warm), yet only the holder polls, beats and pushes.
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  assert.equal(traffic(master, followerId), 0, output());
+  assert.ok(master.heartbeats.some((h) => h.clusterId === leaderId));
+  const spec = lease(server)?.spec;
+  assert.equal(spec?.holderIdentity, holder);
+  assert.equal(spec?.leaseDurationSeconds, 15);
+  assert.equal(spec?.leaseTransitions, 0);
+  assert.match(String(spec?.renewTime), MICRO_TIME);
+
+  // Graceful stop: the leader releases, the follower takes over on its next poll (2 s retry period, not 15 s).
+  const stoppedAt = Date.now();
+  assert.equal(await leader.terminate(), 0, output());
+  await master.waitFor(() => master.polls.some((p) => p.clusterId === followerId), { timeoutMs: 8_000 })
+    .catch((e) => {
+      throw new Error(`${e.message}\n${output()}`);
+    });
+  const takeoverMs = Date.now() - stoppedAt;
+  assert.ok(takeoverMs < 8_000, `took over in ${takeoverMs} ms`);
+  const after = lease(server)?.spec;
+  assert.notEqual(after?.holderIdentity, holder);
+  assert.equal(after?.leaseTransitions, 1);
+
+  assert.equal(await follower.terminate(), 0, output());
+  assert.equal(lease(server)?.spec?.holderIdentity, "", "released on SIGTERM");
+});
