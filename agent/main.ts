@@ -70,6 +70,8 @@ export async function main(args: readonly string[]): Promise<number> {
   if (config.leaderElection) {
     elector = runLeaderElection(agent, observability, logger, stopped.signal);
   } else {
+    // Without leader election this replica is always the one talking to the Master.
+    observability.metrics.setLeader(true);
     observability.watchLoops();
     agent.startLoops();
   }

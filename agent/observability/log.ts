@@ -57,9 +57,9 @@ export function resetLogging(): void {
 }
 
 /**
- * A logger for `category` (e.g. `["atlhyper", "push"]`) with the project's {@linkcode Logger} shape. Messages are written
- * literally: LogTape would otherwise read `{...}` in a message as a placeholder, and our messages quote API errors
- * and JSON bodies.
+ * A logger for `category` (e.g. `["atlhyper", "push"]`) with the project's {@linkcode Logger} shape. Messages are
+ * written literally: LogTape would otherwise read `{...}` in a message as a placeholder, and our messages quote API
+ * errors and JSON bodies.
  */
 export function getAgentLogger(category: readonly string[]): Logger {
   const logger = getLogger([...category]);
