@@ -438,7 +438,9 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
   const problems: string[] = [];
   for (const setting of SETTINGS) {
     const raw = env[setting.env];
-    const { value, problem } = parseValue(setting, raw === undefined || raw === "" ? setting.default : raw);
+    // An empty value means "default", as in the Go agent, except for an address, where it switches the server off.
+    const useDefault = raw === undefined || (raw === "" && setting.kind !== "addr");
+    const { value, problem } = parseValue(setting, useDefault ? setting.default : raw ?? "");
     if (problem) problems.push(problem);
     else config[setting.key] = value;
   }

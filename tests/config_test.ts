@@ -93,3 +93,13 @@ Deno.test("helpText() lists every setting with its default", () => {
   }
   assert.match(text, /AGENT_SNAPSHOT_INTERVAL .*\(default 10s\)/);
 });
+
+Deno.test("loadConfig() turns the health server off with an empty AGENT_HEALTH_ADDR", () => {
+  assert.equal(loadConfig({ AGENT_HEALTH_ADDR: "" }).healthAddr, "");
+  assert.equal(loadConfig({}).healthAddr, ":8082");
+  assert.equal(
+    loadConfig({ AGENT_MASTER_URL: "" }).masterUrl,
+    "http://localhost:8081",
+    "empty = default elsewhere",
+  );
+});

@@ -39,7 +39,8 @@ function identity(value: Json): string {
 Deno.test("snapshot command turns the fixture cluster into the reviewed golden snapshot", async () => {
   const fixtures = kubeFixtures();
   const objects = Object.values(fixtures).flat() as KubeObject[];
-  await using server = await startFakeApiServer({ fixtures: objects });
+  // No generated default namespaces: their creation time would be the time of the run.
+  await using server = await startFakeApiServer({ fixtures: objects, defaultNamespaces: false });
   for (const item of podMetricsFixture().items ?? []) {
     const containers = (item.containers ?? []).map((c) => ({
       name: c.name ?? "",

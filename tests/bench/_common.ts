@@ -1,0 +1,218 @@
+/**
+ * Helpers shared by the benchmarks: simulator objects → converted stores, GC and heap, process CPU, Prometheus
+ * text parsing, percentiles and child processes that announce `listening on <url>`.
+ *
+ * @module
+ */
+
+import { RESOURCES } from "../../agent/informer/mod.ts";
+import { type Converters, createConverters } from "../../agent/repository/converters/mod.ts";
+import type { KubeObject } from "../../agent/sdk/mod.ts";
+import type { SnapshotSource } from "../../agent/service/snapshot.ts";
+import type { SnapshotListField } from "../../model/mod.ts";
+
+/** The snapshot list field fed by each Kubernetes kind. */
+export const FIELD_BY_KIND: ReadonlyMap<string, SnapshotListField> = new Map(
+  Object.values(RESOURCES).map((r) => [r.kind, r.snapshotField as SnapshotListField]),
+);
+
+/** Converted objects per snapshot list field, as plain arrays. */
+export type ConvertedLists = Partial<Record<SnapshotListField, unknown[]>>;
+
+/** Converts simulator objects through the agent's converters, grouped by snapshot list field. */
+export function convertAll(
+  objects: readonly KubeObject[],
+  converters: Converters = createConverters(),
+): ConvertedLists {
+  const lists: ConvertedLists = {};
+  for (const object of objects) {
+    const field = object.kind ? FIELD_BY_KIND.get(object.kind) : undefined;
+    if (!field) continue;
+    const converter = converters[field] as { convert(o: KubeObject): unknown };
+    (lists[field] ??= []).push(converter.convert(object));
+  }
+  return lists;
+}
+
+/** A snapshot source reading the given arrays (what informer stores provide). */
+export function sourceOf(lists: ConvertedLists): SnapshotSource {
+  const source: Record<string, { list(): Iterable<unknown> }> = {};
+  for (const [field, items] of Object.entries(lists)) source[field] = { list: () => items ?? [] };
+  return source as SnapshotSource;
+}
+
+/** Gzips bytes with `CompressionStream`. */
+export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+    new CompressionStream("gzip"),
+  );
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** Whether V8's `gc()` is exposed (`--v8-flags=--expose-gc`). */
+export function hasGc(): boolean {
+  return typeof (globalThis as { gc?: unknown }).gc === "function";
+}
+
+/** Forces full GCs when available; returns the heap used afterwards. */
+export function settledHeap(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) { for (let i = 0; i < 3; i++) gc(); }
+  return Deno.memoryUsage().heapUsed;
+}
+
+/** User + system CPU seconds of a Linux process, from `/proc/<pid>/stat`. */
+export async function procCpuSeconds(pid: number): Promise<number> {
+  const text = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  // After the command name: state is field 3; utime and stime are fields 14 and 15 (1-based).
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100;
+}
+
+/** Resident set size of a Linux process in bytes, from `/proc/<pid>/status`. */
+export async function procRss(pid: number): Promise<number> {
+  const text = await Deno.readTextFile(`/proc/${pid}/status`);
+  const match = text.match(/VmRSS:\s+(\d+) kB/);
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+/** Sums the samples of a Prometheus metric (all label sets) in a text exposition. */
+export function metricValue(text: string, name: string): number | undefined {
+  let total: number | undefined;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== " " && rest[0] !== "{") continue;
+    const value = Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (Number.isFinite(value)) total = (total ?? 0) + value;
+  }
+  return total;
+}
+
+/** The `p`-th percentile (0–100) of some numbers, nearest rank; `undefined` when empty. */
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (!values.length) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** A child process whose output is kept (last 64 KB) and which can be stopped. */
+export interface Child extends AsyncDisposable {
+  readonly process: Deno.ChildProcess;
+  readonly pid: number;
+  /** The URL(s) printed on the `listening on` line (empty when the process does not print one). */
+  readonly line: string;
+  /** Collected stdout + stderr (tail). */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number>;
+}
+
+/** Options of {@linkcode spawnChild}. */
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  /** Wait for a stdout line starting with `listening on ` (default true). */
+  waitListening?: boolean;
+  /** Give up waiting after this long (default 180 s). */
+  timeoutMs?: number;
+}
+
+/** Spawns `deno <args>` and (optionally) waits for its `listening on` line. */
+export async function spawnChild(args: string[], options: SpawnOptions = {}): Promise<Child> {
+  const process = new Deno.Command(Deno.execPath(), {
+    args,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const listening = Promise.withResolvers<string>();
+  const decoder = new TextDecoder();
+  const append = (chunk: string) => {
+    text += chunk;
+    if (text.length > 65_536) text = text.slice(-65_536);
+  };
+  const pumpOut = (async () => {
+    let pending = "";
+    for await (const chunk of process.stdout) {
+      const s = decoder.decode(chunk, { stream: true });
+      append(s);
+      pending += s;
+      let nl;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line.startsWith("listening on ")) listening.resolve(line.slice("listening on ".length).trim());
+      }
+    }
+  })();
+  const pumpErr = (async () => {
+    const d = new TextDecoder();
+    for await (const chunk of process.stderr) append(d.decode(chunk, { stream: true }));
+  })();
+  const pumping = Promise.all([pumpOut, pumpErr]).catch(() => {});
+  let exited: Promise<number> | undefined;
+  const stop = (graceMs = 10_000) => {
+    exited ??= (async () => {
+      try {
+        process.kill("SIGTERM");
+      } catch {
+        // Already exited.
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill("SIGKILL");
+        } catch {
+          // Already exited.
+        }
+      }, graceMs);
+      const status = await process.status;
+      clearTimeout(timer);
+      await pumping;
+      return status.code;
+    })();
+    return exited;
+  };
+  let line = "";
+  if (options.waitListening ?? true) {
+    const timeoutMs = options.timeoutMs ?? 180_000;
+    let timer: number | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no "listening on" within ${timeoutMs} ms`)), timeoutMs);
+    });
+    const died = process.status.then((s) => {
+      throw new Error(`process exited with ${s.code} before listening`);
+    });
+    try {
+      line = await Promise.race([listening.promise, timeout, died]);
+    } catch (error) {
+      await stop(1_000);
+      throw new Error(`${(error as Error).message}: deno ${args.join(" ")}\n${text.slice(-4_000)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return {
+    process,
+    pid: process.pid,
+    line,
+    output: () => text,
+    stop,
+    [Symbol.asyncDispose]: async () => void await stop(),
+  };
+}
+
+/** A free TCP port on 127.0.0.1 (bound and released; racy but fine for benchmarks). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
