@@ -14,6 +14,7 @@ import type {
   SnapshotItems,
   SnapshotListField,
 } from "../../model/mod.ts";
+import { emptyNamespaceResources } from "../repository/mod.ts";
 
 /** The stored objects of every list field, as read from the stores for one build. */
 export type SnapshotLists = { readonly [K in SnapshotListField]: readonly SnapshotItems[K][] };
@@ -53,7 +54,7 @@ const NESTED_COUNTED = [
 /** Computes the summary, pods per node and the namespace counts in one pass over each list. */
 export function crossObjectStats(lists: SnapshotLists): CrossObjectStats {
   const namespaceResources = new Map<string, NamespaceResources>();
-  for (const ns of lists.namespaces) namespaceResources.set(ns.summary.name, zeroCounts());
+  for (const ns of lists.namespaces) namespaceResources.set(ns.summary.name, emptyNamespaceResources());
 
   let running = 0;
   let pending = 0;
@@ -135,27 +136,4 @@ function groupByNamespace<T extends { namespace: string }>(
     else out.set(item.namespace, [item]);
   }
   return out;
-}
-
-function zeroCounts(): NamespaceResources {
-  return {
-    pods: 0,
-    podsRunning: 0,
-    podsPending: 0,
-    podsFailed: 0,
-    podsSucceeded: 0,
-    deployments: 0,
-    statefulSets: 0,
-    daemonSets: 0,
-    replicaSets: 0,
-    jobs: 0,
-    cronJobs: 0,
-    services: 0,
-    ingresses: 0,
-    networkPolicies: 0,
-    configMaps: 0,
-    secrets: 0,
-    serviceAccounts: 0,
-    pvcs: 0,
-  };
 }

@@ -2,71 +2,9 @@
  * End to end: the real agent process (`agent/main.ts`) against the fake API server and the fake Master.
  */
 import assert from "node:assert/strict";
-import { type FakeApiServer, type KubeObject, startFakeApiServer } from "../support/fake_apiserver.ts";
-import { type FakeMaster, startFakeMaster } from "../support/fake_master.ts";
-import { startFlags } from "../../deploy/compile.ts";
-
-const MAIN = new URL("../../agent/main.ts", import.meta.url).pathname;
-
-interface AgentProcess extends AsyncDisposable {
-  process: Deno.ChildProcess;
-  output(): string;
-  /** Sends SIGTERM and waits for the exit code. */
-  terminate(): Promise<number>;
-}
-
-async function startAgent(
-  server: FakeApiServer,
-  master: FakeMaster,
-  env: Record<string, string> = {},
-): Promise<AgentProcess> {
-  const dir = await Deno.makeTempDir();
-  const kubeconfig = `${dir}/kubeconfig`;
-  await server.writeKubeconfig(kubeconfig);
-  const process = new Deno.Command(Deno.execPath(), {
-    // The exact flags of `deno task start`: the e2e run proves the narrow permission set is enough.
-    args: ["run", ...await startFlags(), MAIN],
-    env: {
-      AGENT_KUBECONFIG: kubeconfig,
-      AGENT_MASTER_URL: master.url,
-      AGENT_CLUSTER_ID: "e2e",
-      AGENT_HEALTH_ADDR: "",
-      AGENT_SNAPSHOT_INTERVAL: "2s",
-      AGENT_LOG_FORMAT: "json",
-      NO_COLOR: "1",
-      ...env,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  };
-  const pumping = Promise.all([pump(process.stdout), pump(process.stderr)]);
-  let exited: Promise<number> | undefined;
-  const terminate = () => {
-    exited ??= (async () => {
-      try {
-        process.kill("SIGTERM");
-      } catch {
-        // Already exited.
-      }
-      const status = await process.status;
-      await pumping;
-      await Deno.remove(dir, { recursive: true });
-      return status.code;
-    })();
-    return exited;
-  };
-  return {
-    process,
-    output: () => text,
-    terminate,
-    [Symbol.asyncDispose]: async () => void await terminate(),
-  };
-}
+import { type KubeObject, startFakeApiServer } from "../support/fake_apiserver.ts";
+import { startFakeMaster } from "../support/fake_master.ts";
+import { startAgent } from "./_agent_process.ts";
 
 function names(list: unknown): string[] {
   return ((list ?? []) as { summary?: { name?: string; namespace?: string } }[])
@@ -156,8 +94,7 @@ Deno.test("agent process reports a long drain interrupted by SIGTERM before exit
   } as KubeObject);
   await using master = startFakeMaster({ holdMs: 2_000 });
   await using agent = await startAgent(server, master, {
-    AGENT_COMMAND_TIMEOUT: "60s",
-    AGENT_SHUTDOWN_GRACE: "2s",
+    env: { AGENT_COMMAND_TIMEOUT: "60s", AGENT_SHUTDOWN_GRACE: "2s" },
   });
   await master.waitForPoller("ops", { timeoutMs: 20_000 });
   const id = master.enqueue({ action: "drain", kind: "Node", name: "node-a" });

@@ -6,64 +6,28 @@ import assert from "node:assert/strict";
 import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
 import { type FakeApiServer, startFakeApiServer } from "../support/fake_apiserver.ts";
 import { type FakeMaster, startFakeMaster } from "../support/fake_master.ts";
+import { type AgentProcess, startAgent } from "./_agent_process.ts";
 
-const MAIN = new URL("../../agent/main.ts", import.meta.url).pathname;
 const LEASE = "atlhyper-agent";
 const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 
-interface AgentProcess extends AsyncDisposable {
-  output(): string;
-  /** Sends SIGTERM and waits for the exit code. */
-  terminate(): Promise<number>;
-}
-
-async function startAgent(
+/** One agent process with leader election on, in the Lease's namespace. */
+function startCandidate(
   server: FakeApiServer,
   master: FakeMaster,
   env: Record<string, string>,
 ): Promise<AgentProcess> {
-  const dir = await Deno.makeTempDir();
-  const kubeconfig = `${dir}/kubeconfig`;
-  await server.writeKubeconfig(kubeconfig);
-  const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-env", "--allow-sys", MAIN],
+  return startAgent(server, master, {
+    // Whole-permission flags rather than the `start` task's narrow set (agent_test.ts covers that set).
+    flags: ["--allow-net", "--allow-read", "--allow-env", "--allow-sys"],
     env: {
-      AGENT_KUBECONFIG: kubeconfig,
-      AGENT_MASTER_URL: master.url,
-      // Any free port: two processes cannot share the default :8082 (and an empty value means the default).
+      // Any free port: two processes cannot share the default :8082.
       AGENT_HEALTH_ADDR: "127.0.0.1:0",
-      AGENT_SNAPSHOT_INTERVAL: "2s",
-      AGENT_LOG_FORMAT: "json",
       AGENT_LEADER_ELECTION: "true",
       AGENT_LEADER_ELECTION_NAMESPACE: "default",
-      NO_COLOR: "1",
       ...env,
     },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  };
-  const pumping = Promise.all([pump(process.stdout), pump(process.stderr)]);
-  let exited: Promise<number> | undefined;
-  const terminate = () => {
-    exited ??= (async () => {
-      try {
-        process.kill("SIGTERM");
-      } catch {
-        // Already exited.
-      }
-      const status = await process.status;
-      await pumping;
-      await Deno.remove(dir, { recursive: true });
-      return status.code;
-    })();
-    return exited;
-  };
-  return { output: () => text, terminate, [Symbol.asyncDispose]: async () => void await terminate() };
+  });
 }
 
 function lease(server: FakeApiServer): Lease | undefined {
@@ -81,8 +45,14 @@ Deno.test("two agent processes: only the lease holder talks to the Master, and S
   await using server = await startFakeApiServer({ simulate: { pods: 5, seed: 7 } });
   await using master = startFakeMaster({ holdMs: 1_000 });
   // Distinct cluster IDs only so the test can tell the processes' traffic apart.
-  await using a = await startAgent(server, master, { AGENT_POD_NAME: "agent-a", AGENT_CLUSTER_ID: "e2e-a" });
-  await using b = await startAgent(server, master, { AGENT_POD_NAME: "agent-b", AGENT_CLUSTER_ID: "e2e-b" });
+  await using a = await startCandidate(server, master, {
+    AGENT_POD_NAME: "agent-a",
+    AGENT_CLUSTER_ID: "e2e-a",
+  });
+  await using b = await startCandidate(server, master, {
+    AGENT_POD_NAME: "agent-b",
+    AGENT_CLUSTER_ID: "e2e-b",
+  });
   const output = () => `--- agent-a\n${a.output()}\n--- agent-b\n${b.output()}`;
 
   await master.waitFor(() => Boolean(lease(server)?.spec?.holderIdentity), { timeoutMs: 15_000 })

@@ -5,22 +5,10 @@ import {
   MasterProtocolError,
   type MasterRequestOptions,
 } from "../../agent/gateway/mod.ts";
-import { CommandLoops, type CommandOutcome, type Logger } from "../../agent/scheduler/mod.ts";
+import { CommandLoops, type CommandOutcome } from "../../agent/scheduler/mod.ts";
 import type { Command, Result } from "../../model/mod.ts";
 import { FakeClock } from "../support/fake_clock.ts";
-
-interface LogEntry {
-  level: string;
-  message: string;
-  properties?: Record<string, unknown>;
-}
-
-function recordingLogger(): Logger & { entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const at = (level: string) => (message: string, properties?: Record<string, unknown>) =>
-    entries.push({ level, message, properties });
-  return { entries, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
+import { recordingLogger, tick, until } from "./_support.ts";
 
 interface PendingPoll {
   topic: string;
@@ -111,18 +99,6 @@ function command(id: string, source = "web"): Command {
     source,
     createdAt: "2026-01-01T00:00:00Z",
   };
-}
-
-function tick(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function until(predicate: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (predicate()) return;
-    await tick();
-  }
-  throw new Error(`Timed out waiting for ${what}`);
 }
 
 function setup(options: { topics?: string[]; maxInFlight?: number } = {}) {

@@ -1,20 +1,8 @@
 import assert from "node:assert/strict";
 import { MasterNetworkError, type MasterRequestOptions } from "../../agent/gateway/mod.ts";
-import { HeartbeatLoop, type HeartbeatOutcome, type Logger } from "../../agent/scheduler/mod.ts";
+import { HeartbeatLoop, type HeartbeatOutcome } from "../../agent/scheduler/mod.ts";
 import { FakeClock } from "../support/fake_clock.ts";
-
-interface LogEntry {
-  level: string;
-  message: string;
-  properties?: Record<string, unknown>;
-}
-
-function recordingLogger(): Logger & { entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const at = (level: string) => (message: string, properties?: Record<string, unknown>) =>
-    entries.push({ level, message, properties });
-  return { entries, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
+import { recordingLogger } from "./_support.ts";
 
 /** Answers heartbeats from a script: `ok`, `fail`, or a latency to spend on the fake clock first. */
 class FakeGateway {

@@ -7,9 +7,9 @@ import {
   formatMicroTime,
   LeaderElector,
   type LeaderElectorOptions,
-  type Logger,
 } from "../../agent/scheduler/mod.ts";
 import { type FakeApiServer, startFakeApiServer } from "../support/fake_apiserver.ts";
+import { recordingLogger } from "./_support.ts";
 
 // Short timings, same ratios as client-go's 15 s / 10 s / 2 s.
 const LEASE_MS = 600;
@@ -21,19 +21,6 @@ const NAMESPACE = "default";
 const NAME = "atlhyper-agent";
 const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 const TIMINGS = Deno.env.get("LEADER_TIMINGS") === "1";
-
-interface LogEntry {
-  level: string;
-  message: string;
-  properties?: Record<string, unknown>;
-}
-
-function recordingLogger(): Logger & { entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const at = (level: string) => (message: string, properties?: Record<string, unknown>) =>
-    entries.push({ level, message, properties });
-  return { entries, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,12 +3,12 @@ import { MasterError, MasterNetworkError, type PushSnapshotResult } from "../../
 import {
   type BuiltSnapshot,
   type ChangeSource,
-  type Logger,
   PushLoop,
   type PushOutcome,
   type SnapshotProducer,
 } from "../../agent/scheduler/mod.ts";
 import { FakeClock } from "../support/fake_clock.ts";
+import { recordingLogger, tick, until } from "./_support.ts";
 
 interface PushCall {
   json: string;
@@ -83,31 +83,6 @@ class FakeChanges implements ChangeSource {
   fire(): void {
     for (const listener of this.listeners) listener();
   }
-}
-
-interface LogEntry {
-  level: string;
-  message: string;
-  properties?: Record<string, unknown>;
-}
-
-function recordingLogger(): Logger & { entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const at = (level: string) => (message: string, properties?: Record<string, unknown>) =>
-    entries.push({ level, message, properties });
-  return { entries, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
-
-function tick(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function until(predicate: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (predicate()) return;
-    await tick();
-  }
-  throw new Error(`Timed out waiting for ${what}`);
 }
 
 function setup(options: { changes?: boolean } = {}) {

@@ -2,32 +2,11 @@ import assert from "node:assert/strict";
 import type { Deployment } from "kubernetes-types/apps/v1.d.ts";
 import type { ConfigMap } from "kubernetes-types/core/v1.d.ts";
 import type { Command } from "../../../model/mod.ts";
-import { createKubeClient } from "../../../agent/sdk/mod.ts";
-import {
-  type ApplyManifestsResult,
-  CommandService,
-  type CommandServiceOptions,
-} from "../../../agent/service/commands/mod.ts";
-import { FakeClock } from "../../support/fake_clock.ts";
-import { startFakeApiServer } from "../../support/fake_apiserver.ts";
+import type { ApplyManifestsResult, CommandServiceOptions } from "../../../agent/service/commands/mod.ts";
+import { type CommandTestEnv, startCommandService } from "./_setup.ts";
 
-async function setup(options: CommandServiceOptions = {}) {
-  const fake = await startFakeApiServer();
-  const client = createKubeClient({
-    server: fake.url,
-    auth: { description: "none", credentials: () => Promise.resolve({}), invalidate() {} },
-    namespace: "default",
-    source: "test",
-  });
-  const service = new CommandService(client, { clock: new FakeClock(), allowApply: true, ...options });
-  return {
-    fake,
-    service,
-    async [Symbol.asyncDispose]() {
-      client.close();
-      await fake.close();
-    },
-  };
+function setup(options: CommandServiceOptions = {}): Promise<CommandTestEnv> {
+  return startCommandService({ service: { allowApply: true, ...options } });
 }
 
 let nextId = 0;
@@ -97,7 +76,7 @@ Deno.test("apply_manifests creates objects by server-side apply and reports per-
 
   await t.step("creates what it can and names what it cannot", async () => {
     const result = await env.service.execute(apply(MANIFESTS));
-    assert.equal(result.success, true, result.error);
+    assert.equal(result.success, true, result.error ?? "");
     const output: ApplyManifestsResult = JSON.parse(result.output ?? "");
     assert.equal(output.resourceTotal, 5);
     assert.equal(output.resourceChanged, 3);

@@ -1,30 +1,13 @@
 import assert from "node:assert/strict";
 import type { Deployment } from "kubernetes-types/apps/v1.d.ts";
 import type { Command } from "../../../model/mod.ts";
-import { createKubeClient } from "../../../agent/sdk/mod.ts";
-import { CommandService, type CommandServiceOptions } from "../../../agent/service/commands/mod.ts";
+import type { CommandServiceOptions } from "../../../agent/service/commands/mod.ts";
 import { RESTARTED_AT_ANNOTATION } from "../../../agent/service/commands/restart.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
-import { startFakeApiServer } from "../../support/fake_apiserver.ts";
+import { type CommandTestEnv, startCommandService } from "./_setup.ts";
 
-async function setup(options: CommandServiceOptions = {}) {
-  const fake = await startFakeApiServer();
-  const client = createKubeClient({
-    server: fake.url,
-    auth: { description: "none", credentials: () => Promise.resolve({}), invalidate() {} },
-    namespace: "default",
-    source: "test",
-  });
-  const clock = new FakeClock(Date.UTC(2026, 4, 6, 7, 8, 9));
-  const service = new CommandService(client, { clock, ...options });
-  return {
-    fake,
-    service,
-    async [Symbol.asyncDispose]() {
-      client.close();
-      await fake.close();
-    },
-  };
+function setup(options: CommandServiceOptions = {}): Promise<CommandTestEnv> {
+  return startCommandService({ clock: new FakeClock(Date.UTC(2026, 4, 6, 7, 8, 9)), service: options });
 }
 
 let nextId = 0;

@@ -1,31 +1,15 @@
 import assert from "node:assert/strict";
 import type { Command } from "../../../model/mod.ts";
-import { createKubeClient } from "../../../agent/sdk/mod.ts";
-import { CommandService, type CommandServiceOptions } from "../../../agent/service/commands/mod.ts";
+import type { CommandServiceOptions } from "../../../agent/service/commands/mod.ts";
 import { DYNAMIC_MAX_BYTES, stripManagedFields } from "../../../agent/service/commands/dynamic.ts";
 import { formatListTable } from "../../../agent/service/commands/_dynamic_table.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
-import { startFakeApiServer } from "../../support/fake_apiserver.ts";
+import { type CommandTestEnv, startCommandService } from "./_setup.ts";
 
 const NOW = Date.UTC(2026, 0, 10);
 
-async function setup(options: CommandServiceOptions = {}) {
-  const fake = await startFakeApiServer();
-  const client = createKubeClient({
-    server: fake.url,
-    auth: { description: "none", credentials: () => Promise.resolve({}), invalidate() {} },
-    namespace: "default",
-    source: "test",
-  });
-  const service = new CommandService(client, { clock: new FakeClock(NOW), ...options });
-  return {
-    fake,
-    service,
-    async [Symbol.asyncDispose]() {
-      client.close();
-      await fake.close();
-    },
-  };
+function setup(options: CommandServiceOptions = {}): Promise<CommandTestEnv> {
+  return startCommandService({ clock: new FakeClock(NOW), service: options });
 }
 
 let nextId = 0;
@@ -108,7 +92,7 @@ Deno.test("dynamic get and describe return the object without managedFields", as
   const result = await env.service.execute(
     dynamic({ command: "get", kind: "Pod" }, { namespace: "shop", name: "api-1" }),
   );
-  assert.equal(result.success, true, result.error);
+  assert.equal(result.success, true, result.error ?? "");
   const pod = JSON.parse(result.output ?? "");
   assert.equal(pod.metadata.name, "api-1");
   assert.equal(pod.metadata.managedFields, undefined);

@@ -8,28 +8,10 @@ import {
   type DrainReport,
 } from "../../../agent/service/commands/mod.ts";
 import { MAX_RETRY_DELAY_MS } from "../../../agent/service/commands/drain.ts";
-import { FakeClock } from "../../support/fake_clock.ts";
-import { startFakeApiServer } from "../../support/fake_apiserver.ts";
+import { type CommandTestEnv, startCommandService } from "./_setup.ts";
 
-async function setup(options: CommandServiceOptions = {}) {
-  const fake = await startFakeApiServer({ podGraceScale: 0 });
-  const client = createKubeClient({
-    server: fake.url,
-    auth: { description: "none", credentials: () => Promise.resolve({}), invalidate() {} },
-    namespace: "default",
-    source: "test",
-  });
-  const clock = new FakeClock();
-  const service = new CommandService(client, { clock, ...options });
-  return {
-    fake,
-    clock,
-    service,
-    async [Symbol.asyncDispose]() {
-      client.close();
-      await fake.close();
-    },
-  };
+function setup(options: CommandServiceOptions = {}): Promise<CommandTestEnv> {
+  return startCommandService({ server: { podGraceScale: 0 }, service: options });
 }
 
 let nextId = 0;
@@ -164,7 +146,7 @@ Deno.test("drain cordons, evicts the right pods and retries a disruption budget 
 
   await t.step("the report lists evicted and skipped pods", async () => {
     const result = await pending;
-    assert.equal(result.success, true, result.error);
+    assert.equal(result.success, true, result.error ?? "");
     const report: DrainReport = JSON.parse(result.output ?? "");
     assert.deepEqual(report.evicted.sort(), ["shop/bare", "shop/db-0", "shop/web-1"]);
     assert.deepEqual(report.notEvicted, []);

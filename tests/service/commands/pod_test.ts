@@ -1,28 +1,11 @@
 import assert from "node:assert/strict";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { Command } from "../../../model/mod.ts";
-import { createKubeClient } from "../../../agent/sdk/mod.ts";
-import { CommandService, type CommandServiceOptions } from "../../../agent/service/commands/mod.ts";
-import { FakeClock } from "../../support/fake_clock.ts";
-import { startFakeApiServer } from "../../support/fake_apiserver.ts";
+import type { CommandServiceOptions } from "../../../agent/service/commands/mod.ts";
+import { type CommandTestEnv, startCommandService } from "./_setup.ts";
 
-async function setup(options: CommandServiceOptions = {}) {
-  const fake = await startFakeApiServer({ podGraceScale: 0 });
-  const client = createKubeClient({
-    server: fake.url,
-    auth: { description: "none", credentials: () => Promise.resolve({}), invalidate() {} },
-    namespace: "default",
-    source: "test",
-  });
-  const service = new CommandService(client, { clock: new FakeClock(), ...options });
-  return {
-    fake,
-    service,
-    async [Symbol.asyncDispose]() {
-      client.close();
-      await fake.close();
-    },
-  };
+function setup(options: CommandServiceOptions = {}): Promise<CommandTestEnv> {
+  return startCommandService({ server: { podGraceScale: 0 }, service: options });
 }
 
 let nextId = 0;
