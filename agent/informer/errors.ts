@@ -18,6 +18,7 @@ export type ErrorKind =
   | "network"
   | "idle"
   | "decode"
+  | "transform"
   | "shortWatch";
 
 /** An error as the watcher reports it: the kind decides the next state and the backoff. */

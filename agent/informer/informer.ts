@@ -11,7 +11,7 @@ import { UNAVAILABLE_RETRY_MS } from "./constants.ts";
 import type { InformerError } from "./errors.ts";
 import { type InformerCounters, Reflector } from "./reflector.ts";
 import { type Store, StoreWriter } from "./store.ts";
-import { type StreamingListSupport, watcher } from "./watcher.ts";
+import { type StreamingListSupport, watcher, type WatcherEvent } from "./watcher.ts";
 
 /** Health of an informer as `/readyz` and metrics report it. */
 export type InformerHealth = "pending" | "ok" | "forbidden" | "missing" | "failing";
@@ -120,13 +120,30 @@ export class Informer<T> {
     const options = this.#options;
     const clock = this.#clock;
     const backoff = new Backoff({ ...options.backoff, clock, random: options.random });
+    while (!signal.aborted) {
+      try {
+        for await (const event of this.#events(signal, backoff)) this.#reflector.apply(event);
+      } catch (error) {
+        // The watcher turns failures into events; reaching this is a bug. Keep it visible, and start over after
+        // a pause rather than leave a cache that silently stopped.
+        this.#reflector.apply({
+          type: "error",
+          error: { kind: "client", phase: "watch", message: `Informer loop failed: ${String(error)}` },
+        });
+        await clock.sleep(backoff.next(), signal).catch(() => {});
+      }
+    }
+  }
+
+  #events(signal: AbortSignal, backoff: Backoff): AsyncIterable<WatcherEvent> {
+    const options = this.#options;
     const unavailableMs = options.unavailableRetryMs ?? UNAVAILABLE_RETRY_MS;
     const events = watcher({
       client: this.#client,
       path: options.path,
       labelSelector: options.labelSelector,
       fieldSelector: options.fieldSelector,
-      clock,
+      clock: this.#clock,
       signal,
       pageSize: options.pageSize,
       streamingList: options.streamingList,
@@ -134,9 +151,9 @@ export class Informer<T> {
       idleGraceMs: options.idleGraceMs,
       random: options.random,
     });
-    const paced = withBackoff(events, {
+    return withBackoff(events, {
       backoff,
-      clock,
+      clock: this.#clock,
       signal,
       healthy: HEALTHY_EVENTS,
       delay: (error: InformerError) => {
@@ -146,14 +163,5 @@ export class Informer<T> {
         return error.retryAfterSeconds ? Math.max(delay, error.retryAfterSeconds * 1000) : delay;
       },
     });
-    try {
-      for await (const event of paced) this.#reflector.apply(event);
-    } catch (error) {
-      // The watcher turns failures into events; reaching this is a bug, kept visible rather than fatal.
-      this.#reflector.apply({
-        type: "error",
-        error: { kind: "client", phase: "watch", message: `Informer loop failed: ${String(error)}` },
-      });
-    }
   }
 }

@@ -35,6 +35,8 @@ export interface ReflectorOptions<T> {
   onError?: (error: InformerError) => void;
 }
 
+const SKIP: unique symbol = Symbol("skip");
+
 /** Applies events in order; the only holder of the store's writer. */
 export class Reflector<T> {
   readonly counters: InformerCounters = {
@@ -58,27 +60,32 @@ export class Reflector<T> {
 
   /** Applies one watcher event. */
   apply(event: WatcherEvent): void {
-    const { store, transform } = this.#options;
+    const { store } = this.#options;
     switch (event.type) {
       case "init":
         store.startBuffer();
         break;
-      case "initApply":
-        store.buffer(keyOf(event.object), transform(event.object));
+      case "initApply": {
+        const stored = this.#transform(event.object);
+        if (stored !== SKIP) store.buffer(keyOf(event.object), stored);
         break;
+      }
       case "initDone":
         store.commitBuffer();
         if (this.#lists++ > 0) this.counters.relists++;
         this.#healthy(event.resourceVersion);
         this.#options.onChange?.();
         break;
-      case "apply":
-        store.set(keyOf(event.object), transform(event.object));
+      case "apply": {
+        const stored = this.#transform(event.object);
+        // An object the transform cannot handle leaves the previous version in place rather than a hole.
+        if (stored !== SKIP) store.set(keyOf(event.object), stored);
         if (event.added) this.counters.events.added++;
         else this.counters.events.modified++;
         this.#healthy(event.object.metadata?.resourceVersion);
         this.#options.onChange?.();
         break;
+      }
       case "delete":
         store.delete(keyOf(event.object));
         this.counters.events.deleted++;
@@ -101,6 +108,25 @@ export class Reflector<T> {
         const never: never = event;
         throw new Error(`Unknown watcher event: ${JSON.stringify(never)}`);
       }
+    }
+  }
+
+  /** Runs the transform; a throwing transform (an object shape it did not expect) is counted, not fatal. */
+  #transform(object: KubeObject): T | typeof SKIP {
+    try {
+      return this.#options.transform(object);
+    } catch (error) {
+      const name = `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
+      const failure: InformerError = {
+        kind: "transform",
+        phase: "watch",
+        message: `Cannot convert ${object.kind ?? "object"} "${name}": ${
+          error instanceof Error ? error.message : error
+        }`,
+      };
+      this.counters.errors.transform = (this.counters.errors.transform ?? 0) + 1;
+      this.#options.onError?.(failure);
+      return SKIP;
     }
   }
 

@@ -336,3 +336,29 @@ Deno.test("Informer reports a forbidden kind and retries it slowly", async () =>
   await informer.stop();
   client.close();
 });
+
+Deno.test("Informer counts an object its transform cannot convert and keeps serving the rest", async () => {
+  await using server = await startFakeApiServer();
+  server.apply(pod("good"));
+  server.apply(pod("bad"));
+  const client = clientFor(server);
+  const errors: string[] = [];
+  const informer = podInformer(client, {
+    transform: (object) => {
+      if (object.metadata?.name?.startsWith("bad")) throw new Error("unexpected shape");
+      return stripObject(object);
+    },
+    onError: (error) => errors.push(error.message),
+  });
+  informer.start();
+  await informer.store.ready();
+  assert.deepEqual(storeNames(informer), ["default/good"]);
+  server.apply(pod("bad-2"));
+  server.apply(pod("later"));
+  await until(() => informer.store.get("default", "later") !== undefined, "events after a failed transform");
+  assert.equal(informer.status().counters.errors.transform, 2);
+  assert.match(errors[0], /Cannot convert (Pod|object) "default\/bad": unexpected shape/);
+  assert.equal(informer.status().health, "ok");
+  await informer.stop();
+  client.close();
+});
