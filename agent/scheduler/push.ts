@@ -14,6 +14,9 @@ import type { MasterGateway } from "../gateway/mod.ts";
 
 /** Default `AGENT_SNAPSHOT_INTERVAL`. */
 export const DEFAULT_SNAPSHOT_INTERVAL_MS = 10_000;
+/** Default share of time change-triggered pushes may take (see {@linkcode PushLoopOptions.maxPushDutyCycle}). */
+export const DEFAULT_MAX_PUSH_DUTY_CYCLE = 0.25;
+
 /** Default minimum gap between two push starts: at most one extra push per second however busy the cluster is. */
 export const DEFAULT_MIN_PUSH_GAP_MS = 1_000;
 /**
@@ -129,6 +132,12 @@ export interface PushLoopOptions {
   minPushGapMs?: number;
   /** Wait after the first change of a burst; default 100 ms. */
   changeDelayMs?: number;
+  /**
+   * Largest share of time change-triggered pushes may take: the gap after a push that took `d` ms is at least
+   * `d / maxPushDutyCycle`. Default 0.25, so a 400 ms build-gzip-send of a large cluster is followed by at least
+   * 1.6 s before the next change push, and a busy cluster cannot keep the agent compressing snapshots.
+   */
+  maxPushDutyCycle?: number;
   /** First delay after a failure; doubles up to the snapshot interval. Default 1 s. */
   pushRetryInitialMs?: number;
   /** Per-push timeout passed to the gateway (`AGENT_TIMEOUT_HTTP_CLIENT`); the gateway's default when absent. */
@@ -149,6 +158,7 @@ export class PushLoop {
   readonly #intervalMs: number;
   readonly #minGapMs: number;
   readonly #changeDelayMs: number;
+  readonly #maxDutyCycle: number;
   readonly #retryInitialMs: number;
   readonly #pushTimeoutMs?: number;
   readonly #errorLogIntervalMs: number;
@@ -172,6 +182,7 @@ export class PushLoop {
     this.#intervalMs = options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
     this.#minGapMs = options.minPushGapMs ?? DEFAULT_MIN_PUSH_GAP_MS;
     this.#changeDelayMs = options.changeDelayMs ?? DEFAULT_CHANGE_DELAY_MS;
+    this.#maxDutyCycle = options.maxPushDutyCycle ?? DEFAULT_MAX_PUSH_DUTY_CYCLE;
     this.#retryInitialMs = Math.min(
       options.pushRetryInitialMs ?? DEFAULT_PUSH_RETRY_INITIAL_MS,
       this.#intervalMs,
@@ -215,7 +226,8 @@ export class PushLoop {
           let due = retryMs > 0 ? endedAt + retryMs : startedAt + this.#intervalMs;
           let next: PushTrigger = retryMs > 0 ? "retry" : "interval";
           if (changedAt !== undefined && retryMs === 0) {
-            const changeDue = Math.max(changedAt + this.#changeDelayMs, startedAt + this.#minGapMs);
+            const gapMs = Math.max(this.#minGapMs, (endedAt - startedAt) / this.#maxDutyCycle);
+            const changeDue = Math.max(changedAt + this.#changeDelayMs, startedAt + gapMs);
             if (changeDue < due) {
               due = changeDue;
               next = "change";

@@ -178,7 +178,7 @@ export async function spawnChild(args: string[], options: SpawnOptions = {}): Pr
   let line = "";
   if (options.waitListening ?? true) {
     const timeoutMs = options.timeoutMs ?? 180_000;
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no "listening on" within ${timeoutMs} ms`)), timeoutMs);
     });

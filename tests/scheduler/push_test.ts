@@ -164,6 +164,28 @@ Deno.test("PushLoop pushes soon after a change, at most once per minimum gap", a
   await run;
 });
 
+Deno.test("PushLoop spaces change pushes by four times the last push's duration when pushes are slow", async () => {
+  const { clock, gateway, changes, loop, controller, t0 } = setup();
+  gateway.latencyMs = 600; // a large cluster: build, gzip and send take 600 ms
+  changes?.markReady();
+  const run = loop.run(controller.signal);
+  await until(() => gateway.calls.length === 1, "the first push");
+  let slept = clock.waitForSleep();
+  gateway.calls[0].resolve();
+  await slept;
+  slept = clock.waitForSleep();
+  changes?.fire();
+  await slept;
+  // 600 ms at a 25 % duty cycle: the next push starts 2.4 s after the previous one started, not 1 s.
+  const wait = clock.sleeps.at(-1) ?? 0;
+  assert.equal(clock.now() - t0 + wait, 2_400);
+  clock.advance(wait);
+  await until(() => gateway.calls.length === 2, "the change push");
+  assert.equal(clock.now() - t0, 2_400);
+  controller.abort();
+  await run;
+});
+
 Deno.test("PushLoop never overlaps pushes and sends the newest snapshot instead of waiting ones", async () => {
   const { clock, gateway, producer, changes, loop, controller } = setup();
   changes?.markReady();
@@ -177,7 +199,11 @@ Deno.test("PushLoop never overlaps pushes and sends the newest snapshot instead 
   }
   assert.equal(gateway.calls.length, 1, "nothing starts while a push is in flight");
   gateway.calls[0].resolve();
-  await until(() => gateway.calls.length === 2, "the follow-up push");
+  // That push took 3 s, so the duty-cycle cap (not this test's subject) decides when the next one starts.
+  await until(() => {
+    if (gateway.calls.length < 2) clock.fireNext();
+    return gateway.calls.length === 2;
+  }, "the follow-up push");
   assert.equal(JSON.parse(gateway.calls[1].json).version, 5);
   assert.equal(producer.builds, 2, "built at send time: five changes, one build");
   assert.equal(gateway.maxInFlight, 1);

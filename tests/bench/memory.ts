@@ -1,0 +1,209 @@
+/**
+ * Figures that are not times, plus rates derived from the micro-benchmark workloads, for the results JSON:
+ * - heap bytes per cached pod (raw parsed, `stripObject`, pod converter) from `Deno.memoryUsage().heapUsed` deltas
+ *   around filling a Map of 20,000 pods after forced GCs (`--v8-flags=--expose-gc`; without it the deltas are
+ *   noisy and the output says so);
+ * - snapshot raw/gzip bytes and build/gzip times for 1,000 and 10,000 pods;
+ * - MODIFIED pod events ingested per second (decode + converter + store);
+ * - initial sync of 10,000 pods from an in-process fake (list+watch and streaming list).
+ *
+ * ```sh
+ * deno run -A --v8-flags=--expose-gc tests/bench/memory.ts [--out tests/bench/results/micro.json]
+ * ```
+ *
+ * @module
+ */
+
+import { stripObject } from "../../agent/informer/mod.ts";
+import type { KubeObject } from "../../agent/sdk/mod.ts";
+import { startFakeApiServer } from "../support/fake_apiserver.ts";
+import { hasGc, percentile, settledHeap } from "./_common.ts";
+import {
+  benchClient,
+  buildAndCompress,
+  churnPods,
+  generatePods,
+  ingest,
+  modifiedEventChunks,
+  podTransform,
+  prefilledReflector,
+  snapshotFixture,
+  timeInitialSync,
+} from "./_fixtures.ts";
+
+/** Heap bytes per cached pod for each way of keeping it. */
+export interface HeapPerPod {
+  pods: number;
+  gcExposed: boolean;
+  rawBytes: number;
+  strippedBytes: number;
+  convertedBytes: number;
+}
+
+/** Snapshot figures for one cluster size. */
+export interface SnapshotFigures {
+  pods: number;
+  objects: number;
+  rawBytes: number;
+  gzipBytes: number;
+  coldBuildMs: number;
+  warmBuildMsMedian: number;
+  gzipMsMedian: number;
+  totalMsMedian: number;
+}
+
+/** Everything `memory.ts` measures. */
+export interface MicroResults {
+  heapPerPod: HeapPerPod;
+  snapshots: SnapshotFigures[];
+  ingest: { events: number; eventsPerSecondMedian: number; eventsPerSecondBest: number };
+  initialSync10k: { listWatchMsMedian: number; streamingMsMedian: number };
+}
+
+function heapPerPod(texts: readonly string[], keep: (object: KubeObject) => unknown): number {
+  const before = settledHeap();
+  const map = new Map<string, unknown>();
+  for (const text of texts) {
+    const object = JSON.parse(text) as KubeObject;
+    map.set(`${object.metadata?.namespace}/${object.metadata?.name}`, keep(object));
+  }
+  const after = settledHeap();
+  if (map.size !== texts.length) throw new Error("duplicate pod keys");
+  return (after - before) / map.size;
+}
+
+/** Measures heap per pod for `count` pods. */
+export function measureHeap(count = 20_000): HeapPerPod {
+  const texts = generatePods(count).map((pod) => JSON.stringify(pod));
+  const identity = (o: KubeObject) => o;
+  // Warm up the code paths once on a small slice so JIT code is not counted.
+  heapPerPod(texts.slice(0, 200), stripObject);
+  heapPerPod(texts.slice(0, 200), podTransform);
+  return {
+    pods: texts.length,
+    gcExposed: hasGc(),
+    rawBytes: heapPerPod(texts, identity),
+    strippedBytes: heapPerPod(texts, stripObject),
+    convertedBytes: heapPerPod(texts, podTransform),
+  };
+}
+
+/** Measures snapshot build, serialisation and gzip for `pods` pods. */
+export async function measureSnapshot(pods: number, rounds: number): Promise<SnapshotFigures> {
+  const fixture = snapshotFixture(pods);
+  const cold = await buildAndCompress(fixture.service);
+  const warm: number[] = [];
+  const zip: number[] = [];
+  const total: number[] = [];
+  let last = cold;
+  for (let round = 1; round <= rounds; round++) {
+    churnPods(fixture, 0.01, round);
+    last = await buildAndCompress(fixture.service);
+    warm.push(last.buildMs);
+    zip.push(last.gzipMs);
+    total.push(last.buildMs + last.gzipMs);
+  }
+  return {
+    pods,
+    objects: fixture.objects,
+    rawBytes: last.rawBytes,
+    gzipBytes: last.gzipBytes,
+    coldBuildMs: cold.buildMs,
+    warmBuildMsMedian: percentile(warm, 50) ?? NaN,
+    gzipMsMedian: percentile(zip, 50) ?? NaN,
+    totalMsMedian: percentile(total, 50) ?? NaN,
+  };
+}
+
+/** Measures events/s of MODIFIED pod events through decode + reflector + converter. */
+export async function measureIngest(events = 10_000, rounds = 5): Promise<MicroResults["ingest"]> {
+  const pods = generatePods(events);
+  const chunks = modifiedEventChunks(pods);
+  const reflector = prefilledReflector(pods);
+  const rates: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    const count = await ingest(chunks, reflector);
+    rates.push(count / ((performance.now() - started) / 1000));
+  }
+  return {
+    events,
+    eventsPerSecondMedian: percentile(rates, 50) ?? NaN,
+    eventsPerSecondBest: Math.max(...rates),
+  };
+}
+
+/** Measures initial sync of 10,000 pods from an in-process fake API server. */
+export async function measureSync(rounds = 3): Promise<MicroResults["initialSync10k"]> {
+  await using server = await startFakeApiServer({ simulate: { pods: 10_000, seed: 1, metrics: false } });
+  const client = benchClient(server.url);
+  const listWatch: number[] = [];
+  const streaming: number[] = [];
+  try {
+    await timeInitialSync(client, false); // warm-up
+    for (let i = 0; i < rounds; i++) {
+      listWatch.push(await timeInitialSync(client, false));
+      streaming.push(await timeInitialSync(client, true));
+    }
+  } finally {
+    client.close();
+  }
+  return {
+    listWatchMsMedian: percentile(listWatch, 50) ?? NaN,
+    streamingMsMedian: percentile(streaming, 50) ?? NaN,
+  };
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
+
+/** Runs every measurement, prints console tables and writes the JSON. */
+export async function main(args: string[]): Promise<MicroResults> {
+  const outIndex = args.indexOf("--out");
+  const out = outIndex >= 0 ? args[outIndex + 1] : new URL("./results/micro.json", import.meta.url).pathname;
+  if (!hasGc()) {
+    console.warn("gc() is not exposed (run with --v8-flags=--expose-gc): heap deltas include garbage.");
+  }
+  const heap = measureHeap();
+  console.log(`\nHeap per cached pod (${heap.pods} pods, gc exposed: ${heap.gcExposed})`);
+  console.table({
+    "raw parsed object": { "heap/pod": kb(heap.rawBytes) },
+    "managedFields stripped (stripObject)": { "heap/pod": kb(heap.strippedBytes) },
+    "pod converter (createConverters().pods)": { "heap/pod": kb(heap.convertedBytes) },
+  });
+
+  const snapshots = [await measureSnapshot(1_000, 10), await measureSnapshot(10_000, 5)];
+  console.log("\nSnapshot build + serialise + gzip (warm caches, 1% of pods changed per round; medians)");
+  console.table(Object.fromEntries(snapshots.map((s) => [`${s.pods} pods (${s.objects} objects)`, {
+    "raw": mb(s.rawBytes),
+    "gzip": mb(s.gzipBytes),
+    "cold build ms": s.coldBuildMs.toFixed(1),
+    "warm build ms": s.warmBuildMsMedian.toFixed(1),
+    "gzip ms": s.gzipMsMedian.toFixed(1),
+    "total ms": s.totalMsMedian.toFixed(1),
+  }])));
+
+  const ingested = await measureIngest();
+  console.log("\nMODIFIED pod events ingested (decode + converter + store, one core)");
+  console.table({
+    [`${ingested.events} events`]: {
+      "events/s median": Math.round(ingested.eventsPerSecondMedian),
+      "events/s best": Math.round(ingested.eventsPerSecondBest),
+    },
+  });
+
+  const sync = await measureSync();
+  console.log("\nInitial sync of 10,000 pods from an in-process fake (fake and informer share the thread)");
+  console.table({
+    "paginated list + watch": { "ms (median)": sync.listWatchMsMedian.toFixed(0) },
+    "streaming list": { "ms (median)": sync.streamingMsMedian.toFixed(0) },
+  });
+
+  const results: MicroResults = { heapPerPod: heap, snapshots, ingest: ingested, initialSync10k: sync };
+  await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
+  await Deno.writeTextFile(out, JSON.stringify(results, null, 2) + "\n");
+  console.log(`\nwrote ${out}`);
+  return results;
+}
+
+if (import.meta.main) await main(Deno.args);

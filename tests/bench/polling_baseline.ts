@@ -1,0 +1,92 @@
+/**
+ * The Go agent's polling design, reproduced for comparison: every interval (default 10 s) LIST all 20 kinds
+ * concurrently without pagination, convert everything with our converters, build the snapshot with a
+ * {@linkcode SnapshotService}, gzip and push it to the Master. No watches, no caches between cycles.
+ *
+ * ```sh
+ * AGENT_KUBECONFIG=/tmp/kc AGENT_MASTER_URL=http://127.0.0.1:8081 AGENT_CLUSTER_ID=bench \
+ *   deno run -A tests/bench/polling_baseline.ts [--interval-ms 10000]
+ * ```
+ *
+ * Logs one line per cycle to stderr (`cycle <n>: list <ms> build <ms> push <ms> raw <bytes> gzip <bytes>`).
+ *
+ * @module
+ */
+
+import { collectionPath, RESOURCE_NAMES, RESOURCES } from "../../agent/informer/mod.ts";
+import { createConverters } from "../../agent/repository/converters/mod.ts";
+import {
+  createKubeClient,
+  type KubeClient,
+  type KubeObject,
+  loadConnectionConfig,
+} from "../../agent/sdk/mod.ts";
+import { HttpMasterGateway } from "../../agent/gateway/master.ts";
+import { SnapshotService, type SnapshotSource } from "../../agent/service/snapshot.ts";
+import { SNAPSHOT_LIST_FIELDS } from "../../model/mod.ts";
+import { convertAll, type ConvertedLists } from "./_common.ts";
+
+async function listAll(client: KubeClient, path: string): Promise<KubeObject[]> {
+  const items: KubeObject[] = [];
+  // No `limit`: one unpaginated LIST per kind, as the Go agent does.
+  for await (const page of client.list<KubeObject>(path)) {
+    const kind = page.kind?.replace(/List$/, "");
+    for (const item of page.items) {
+      items.push(item.kind ? item : { ...item, kind, apiVersion: page.apiVersion });
+    }
+  }
+  return items;
+}
+
+/** Runs the polling loop until SIGINT/SIGTERM. */
+export async function main(args: string[]): Promise<void> {
+  const intervalIndex = args.indexOf("--interval-ms");
+  const intervalMs = intervalIndex >= 0 ? Number(args[intervalIndex + 1]) : 10_000;
+  const client = createKubeClient(await loadConnectionConfig());
+  const clusterId = Deno.env.get("AGENT_CLUSTER_ID") ?? "bench";
+  const gateway = new HttpMasterGateway({ masterUrl: Deno.env.get("AGENT_MASTER_URL") ?? "", clusterId });
+  const converters = createConverters();
+  let lists: ConvertedLists = {};
+  // Read the latest cycle's lists at build time (every field present, empty until listed).
+  const source: Record<string, { list(): Iterable<unknown> }> = {};
+  for (const { field } of SNAPSHOT_LIST_FIELDS) source[field] = { list: () => lists[field] ?? [] };
+  const service = new SnapshotService(source as SnapshotSource, { clusterId });
+  const stop = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => stop.abort());
+  console.log("listening on polling-baseline");
+  for (let cycle = 1; !stop.signal.aborted; cycle++) {
+    const started = performance.now();
+    try {
+      const results = await Promise.all(
+        RESOURCE_NAMES.map((name) => listAll(client, collectionPath(RESOURCES[name])).catch(() => [])),
+      );
+      const listed = performance.now();
+      lists = convertAll(results.flat(), converters);
+      const built = service.build();
+      const bytes = built.bytes();
+      const builtAt = performance.now();
+      const pushed = await gateway.pushSnapshot(bytes, { signal: stop.signal });
+      built.release();
+      console.error(
+        `cycle ${cycle}: list ${(listed - started).toFixed(0)} build ${(builtAt - listed).toFixed(0)} push ${
+          (performance.now() - builtAt).toFixed(0)
+        } raw ${pushed.rawBytes} gzip ${pushed.gzipBytes}`,
+      );
+    } catch (error) {
+      if (!stop.signal.aborted) console.error(`cycle ${cycle} failed: ${(error as Error).message}`);
+    }
+    const wait = Math.max(0, intervalMs - (performance.now() - started));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, wait);
+      stop.signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  }
+  client.close();
+  gateway.close();
+  Deno.exit(0);
+}
+
+if (import.meta.main) await main(Deno.args);
