@@ -133,9 +133,10 @@ export interface PushLoopOptions {
   /** Wait after the first change of a burst; default 100 ms. */
   changeDelayMs?: number;
   /**
-   * Largest share of time change-triggered pushes may take: the gap after a push that took `d` ms is at least
-   * `d / maxPushDutyCycle`. Default 0.25, so a 400 ms build-gzip-send of a large cluster is followed by at least
-   * 1.6 s before the next change push, and a busy cluster cannot keep the agent compressing snapshots.
+   * Largest share of time the local work of change-triggered pushes (build, serialise, compress) may take: after
+   * a push whose local work took `d` ms the next change push waits at least `d / maxPushDutyCycle`. Default 0.25,
+   * so a busy large cluster cannot keep the agent compressing snapshots. Time waiting for the Master is not
+   * counted: it costs the agent nothing.
    */
   maxPushDutyCycle?: number;
   /** First delay after a failure; doubles up to the snapshot interval. Default 1 s. */
@@ -172,6 +173,7 @@ export class PushLoop {
   };
   #lastErrorLogAt = Number.NEGATIVE_INFINITY;
   #suppressedErrors = 0;
+  #lastCompressMs: number | undefined;
 
   constructor(deps: PushLoopDeps, options: PushLoopOptions = {}) {
     this.#gateway = deps.gateway;
@@ -220,13 +222,14 @@ export class PushLoop {
         const ok = await this.#pushOnce(trigger, signal);
         if (signal.aborted) return;
         const endedAt = this.#clock.now();
+        const localWorkMs = ok ? (this.#stats.lastBuildMs ?? 0) + (this.#lastCompressMs ?? 0) : 0;
         retryMs = ok ? 0 : retryMs === 0 ? this.#retryInitialMs : Math.min(this.#intervalMs, retryMs * 2);
         for (;;) {
           // While failing, changes do not shorten the wait: the Master is the problem, not our data.
           let due = retryMs > 0 ? endedAt + retryMs : startedAt + this.#intervalMs;
           let next: PushTrigger = retryMs > 0 ? "retry" : "interval";
           if (changedAt !== undefined && retryMs === 0) {
-            const gapMs = Math.max(this.#minGapMs, (endedAt - startedAt) / this.#maxDutyCycle);
+            const gapMs = Math.max(this.#minGapMs, localWorkMs / this.#maxDutyCycle);
             const changeDue = Math.max(changedAt + this.#changeDelayMs, startedAt + gapMs);
             if (changeDue < due) {
               due = changeDue;
@@ -285,6 +288,7 @@ export class PushLoop {
         ...(this.#pushTimeoutMs !== undefined ? { timeoutMs: this.#pushTimeoutMs } : {}),
       });
       const latencyMs = this.#clock.now() - startedAt;
+      this.#lastCompressMs = sent.compressMs;
       if (this.#stats.consecutiveFailures > 0) {
         this.#logger.info("Snapshot push recovered", { failures: this.#stats.consecutiveFailures });
       }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { gzipSnapshot } from "../../agent/gateway/mod.ts";
 import { RESOURCES } from "../../agent/informer/mod.ts";
 import { type Converters, createConverters } from "../../agent/repository/converters/mod.ts";
 import type { KubeObject } from "../../agent/sdk/mod.ts";
@@ -41,12 +42,9 @@ export function sourceOf(lists: ConvertedLists): SnapshotSource {
   return source as SnapshotSource;
 }
 
-/** Gzips bytes with `CompressionStream`. */
+/** Gzips bytes exactly as the agent's gateway does before a push. */
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
-    new CompressionStream("gzip"),
-  );
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  return (await gzipSnapshot(bytes)).body;
 }
 
 /** Whether V8's `gc()` is exposed (`--v8-flags=--expose-gc`). */
@@ -215,4 +213,12 @@ export function freePort(): number {
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `deno task bench --quick` sets `BENCH_QUICK=1`: fewer rounds, same measurements. */
+export const QUICK: boolean = Deno.env.get("BENCH_QUICK") === "1";
+
+/** Rounds of a measurement: `full`, or `quick` in quick mode. */
+export function rounds(full: number, quick: number): number {
+  return QUICK ? quick : full;
 }

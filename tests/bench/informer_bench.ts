@@ -6,6 +6,7 @@
  * @module
  */
 
+import { QUICK, rounds } from "./_common.ts";
 import { startFakeApiServer } from "../support/fake_apiserver.ts";
 import {
   benchClient,
@@ -19,34 +20,6 @@ import {
 const PODS = 10_000;
 const EVENTS = 10_000;
 
-const server = await startFakeApiServer({ simulate: { pods: PODS, seed: 1, metrics: false } });
-const client = benchClient(server.url);
-
-Deno.bench({
-  name: `initial sync ${PODS} pods: paginated list + watch`,
-  group: "sync",
-  baseline: true,
-  n: 3,
-  warmup: 1,
-  async fn(b) {
-    b.start();
-    await timeInitialSync(client, false);
-    b.end();
-  },
-});
-
-Deno.bench({
-  name: `initial sync ${PODS} pods: streaming list (sendInitialEvents)`,
-  group: "sync",
-  n: 3,
-  warmup: 1,
-  async fn(b) {
-    b.start();
-    await timeInitialSync(client, true);
-    b.end();
-  },
-});
-
 const pods = generatePods(EVENTS);
 const chunks = modifiedEventChunks(pods);
 const reflector = prefilledReflector(pods);
@@ -54,7 +27,7 @@ const reflector = prefilledReflector(pods);
 Deno.bench({
   name: `ingest ${EVENTS} MODIFIED pod events (decode + converter + store)`,
   group: "ingest",
-  n: 5,
+  n: rounds(5, 2),
   warmup: 1,
   async fn() {
     const count = await ingest(chunks, reflector);
@@ -62,13 +35,44 @@ Deno.bench({
   },
 });
 
-Deno.bench({
-  name: "close the fake API server (bookkeeping, not a measurement)",
-  group: "zz-teardown",
-  n: 1,
-  warmup: 0,
-  async fn() {
-    client.close();
-    await server.close();
-  },
-});
+// Quick runs take the initial-sync figures from memory.ts, which measures the same thing.
+if (!QUICK) {
+  const server = await startFakeApiServer({ simulate: { pods: PODS, seed: 1, metrics: false } });
+  const client = benchClient(server.url);
+
+  Deno.bench({
+    name: `initial sync ${PODS} pods: paginated list + watch`,
+    group: "sync",
+    baseline: true,
+    n: rounds(3, 1),
+    warmup: 1,
+    async fn(b) {
+      b.start();
+      await timeInitialSync(client, false);
+      b.end();
+    },
+  });
+
+  Deno.bench({
+    name: `initial sync ${PODS} pods: streaming list (sendInitialEvents)`,
+    group: "sync",
+    n: rounds(3, 1),
+    warmup: 1,
+    async fn(b) {
+      b.start();
+      await timeInitialSync(client, true);
+      b.end();
+    },
+  });
+
+  Deno.bench({
+    name: "close the fake API server (bookkeeping, not a measurement)",
+    group: "zz-teardown",
+    n: 1,
+    warmup: 0,
+    async fn() {
+      client.close();
+      await server.close();
+    },
+  });
+}

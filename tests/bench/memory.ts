@@ -17,7 +17,7 @@
 import { stripObject } from "../../agent/informer/mod.ts";
 import type { KubeObject } from "../../agent/sdk/mod.ts";
 import { startFakeApiServer } from "../support/fake_apiserver.ts";
-import { hasGc, percentile, settledHeap } from "./_common.ts";
+import { hasGc, percentile, rounds, settledHeap } from "./_common.ts";
 import {
   benchClient,
   buildAndCompress,
@@ -172,7 +172,10 @@ export async function main(args: string[]): Promise<MicroResults> {
     "pod converter (createConverters().pods)": { "heap/pod": kb(heap.convertedBytes) },
   });
 
-  const snapshots = [await measureSnapshot(1_000, 10), await measureSnapshot(10_000, 5)];
+  const snapshots = [
+    await measureSnapshot(1_000, rounds(10, 3)),
+    await measureSnapshot(10_000, rounds(5, 2)),
+  ];
   console.log("\nSnapshot build + serialise + gzip (warm caches, 1% of pods changed per round; medians)");
   console.table(Object.fromEntries(snapshots.map((s) => [`${s.pods} pods (${s.objects} objects)`, {
     "raw": mb(s.rawBytes),
@@ -183,7 +186,7 @@ export async function main(args: string[]): Promise<MicroResults> {
     "total ms": s.totalMsMedian.toFixed(1),
   }])));
 
-  const ingested = await measureIngest();
+  const ingested = await measureIngest(10_000, rounds(5, 2));
   console.log("\nMODIFIED pod events ingested (decode + converter + store, one core)");
   console.table({
     [`${ingested.events} events`]: {
@@ -192,7 +195,7 @@ export async function main(args: string[]): Promise<MicroResults> {
     },
   });
 
-  const sync = await measureSync();
+  const sync = await measureSync(rounds(3, 1));
   console.log("\nInitial sync of 10,000 pods from an in-process fake (fake and informer share the thread)");
   console.table({
     "paginated list + watch": { "ms (median)": sync.listWatchMsMedian.toFixed(0) },

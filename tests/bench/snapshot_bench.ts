@@ -1,13 +1,13 @@
 /**
  * Snapshot micro-benchmarks for 1,000 and 10,000 pods with proportional other kinds (stores filled through the
  * converters): build + JSON serialisation from warm per-object caches with 1 % of pods changed, a cold build,
- * gzip (`CompressionStream`) alone, and the whole push path (build + serialise + gzip).
+ * gzip (`node:zlib`, as the gateway) alone, and the whole push path (build + serialise + gzip).
  *
  * @module
  */
 
 import { SnapshotService } from "../../agent/service/snapshot.ts";
-import { gzip, sourceOf } from "./_common.ts";
+import { gzip, rounds, sourceOf } from "./_common.ts";
 import { buildAndCompress, churnPods, snapshotFixture } from "./_fixtures.ts";
 
 for (const pods of [1_000, 10_000]) {
@@ -23,7 +23,7 @@ for (const pods of [1_000, 10_000]) {
     name: `${group}: build + serialise, warm caches, 1% pods changed`,
     group,
     baseline: true,
-    n: pods > 5_000 ? 10 : 30,
+    n: rounds(pods > 5_000 ? 10 : 30, 2),
     warmup: 2,
     fn(b) {
       churnPods(fixture, 0.01, ++round);
@@ -38,7 +38,7 @@ for (const pods of [1_000, 10_000]) {
   Deno.bench({
     name: `${group}: build + serialise, cold (new service)`,
     group,
-    n: pods > 5_000 ? 3 : 10,
+    n: rounds(pods > 5_000 ? 3 : 10, 2),
     warmup: 1,
     fn(b) {
       const service = new SnapshotService(sourceOf(fixture.lists), { clusterId: "bench" });
@@ -49,9 +49,9 @@ for (const pods of [1_000, 10_000]) {
   });
 
   Deno.bench({
-    name: `${group}: gzip (CompressionStream) of ${(body.length / 1e6).toFixed(1)} MB`,
+    name: `${group}: gzip (node:zlib level 6, as the gateway) of ${(body.length / 1e6).toFixed(1)} MB`,
     group,
-    n: pods > 5_000 ? 5 : 20,
+    n: rounds(pods > 5_000 ? 5 : 20, 2),
     warmup: 1,
     async fn() {
       await gzip(body);
@@ -61,7 +61,7 @@ for (const pods of [1_000, 10_000]) {
   Deno.bench({
     name: `${group}: build + serialise + gzip, warm caches, 1% pods changed`,
     group,
-    n: pods > 5_000 ? 5 : 20,
+    n: rounds(pods > 5_000 ? 5 : 20, 2),
     warmup: 1,
     async fn(b) {
       churnPods(fixture, 0.01, ++round);

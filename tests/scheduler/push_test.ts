@@ -23,6 +23,7 @@ class FakeGateway {
   maxInFlight = 0;
   #clock: FakeClock;
   latencyMs = 0;
+  compressMs?: number;
 
   constructor(clock: FakeClock) {
     this.#clock = clock;
@@ -42,7 +43,7 @@ class FakeGateway {
       json: text,
       resolve: () => {
         this.#clock.advance(this.latencyMs);
-        resolve({ status: 200, rawBytes: text.length, gzipBytes: 7 });
+        resolve({ status: 200, rawBytes: text.length, gzipBytes: 7, compressMs: this.compressMs });
       },
       reject,
     });
@@ -164,9 +165,10 @@ Deno.test("PushLoop pushes soon after a change, at most once per minimum gap", a
   await run;
 });
 
-Deno.test("PushLoop spaces change pushes by four times the last push's duration when pushes are slow", async () => {
+Deno.test("PushLoop spaces change pushes by four times the last push's local work when it is slow", async () => {
   const { clock, gateway, changes, loop, controller, t0 } = setup();
-  gateway.latencyMs = 600; // a large cluster: build, gzip and send take 600 ms
+  gateway.compressMs = 600; // a large cluster: compressing takes 600 ms (the Master's answer time does not count)
+  gateway.latencyMs = 600;
   changes?.markReady();
   const run = loop.run(controller.signal);
   await until(() => gateway.calls.length === 1, "the first push");
@@ -176,7 +178,7 @@ Deno.test("PushLoop spaces change pushes by four times the last push's duration 
   slept = clock.waitForSleep();
   changes?.fire();
   await slept;
-  // 600 ms at a 25 % duty cycle: the next push starts 2.4 s after the previous one started, not 1 s.
+  // 600 ms of local work at a 25 % duty cycle: the next push starts 2.4 s after the previous one, not 1 s.
   const wait = clock.sleeps.at(-1) ?? 0;
   assert.equal(clock.now() - t0 + wait, 2_400);
   clock.advance(wait);
