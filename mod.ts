@@ -10,9 +10,13 @@
  */
 
 export type * from "./model/mod.ts";
+export type { Clock } from "./agent/clock.ts";
 export {
+  type AuthProvider,
   type ConnectionConfig,
   createKubeClient,
+  type Credentials,
+  type DeleteOptions,
   type HttpKubeClient,
   isConflict,
   isExpired,
@@ -20,27 +24,80 @@ export {
   isNotFound,
   KubeApiError,
   type KubeClient,
+  type KubeClientOptions,
   KubeConfigError,
   KubeNetworkError,
+  type KubeObject,
+  type ListOptions,
+  type ListPage,
   loadConnectionConfig,
+  type LoadConnectionConfigOptions,
+  type LogOptions,
+  type NetworkFailure,
+  type PatchOptions,
+  type PatchType,
+  type RequestOptions,
   resourcePath,
+  type ResourceRef as KubeResourceRef,
+  type Status,
+  type StatusReason,
   type WatchEvent,
+  type WatchOptions,
+  type WriteOptions,
 } from "./agent/sdk/mod.ts";
 export {
   collectionPath,
+  type InformerError,
   type InformerHealth,
   InformerSet,
   type InformerSetOptions,
+  type InformerStatus,
   type KindStatus,
   type ReadyResult,
   RESOURCE_NAMES,
   type ResourceDef,
   type ResourceName,
   RESOURCES,
+  type SharedInformerOptions,
   type Store,
 } from "./agent/informer/mod.ts";
 export { Agent, AGENT_VERSION, type AgentHooks, type AgentOptions } from "./agent/agent.ts";
 export { type AgentConfig, ConfigError, helpText, loadConfig, parseDuration } from "./agent/config.ts";
-export { SnapshotService } from "./agent/service/mod.ts";
-export { CommandService } from "./agent/service/commands/mod.ts";
-export { HttpMasterGateway, type MasterGateway } from "./agent/gateway/mod.ts";
+export {
+  type BuiltSnapshot,
+  MetricsPoller,
+  type ResourceUsage,
+  SnapshotService,
+  type UsageSource,
+} from "./agent/service/mod.ts";
+export {
+  type CommandCounters,
+  type CommandLogger,
+  type CommandOutcome,
+  CommandService,
+  type CommandServiceOptions,
+  type ExecuteOptions,
+  type SafetyPolicy,
+} from "./agent/service/commands/mod.ts";
+export {
+  HttpMasterGateway,
+  type MasterGateway,
+  type MasterRequestOptions,
+  type PushSnapshotOptions,
+  type PushSnapshotResult,
+} from "./agent/gateway/mod.ts";
+export {
+  CommandLoops,
+  type CommandLoopsOptions,
+  type CommandOutcome as LoopCommandOutcome,
+  HeartbeatLoop,
+  type HeartbeatLoopOptions,
+  type HeartbeatOutcome,
+  Lifecycle,
+  type Logger,
+  type PollOutcome,
+  PushLoop,
+  type PushLoopOptions,
+  type PushOutcome,
+  type StartedLoops,
+} from "./agent/scheduler/mod.ts";
