@@ -27,10 +27,15 @@ export const AGENT_VERSION = "0.1.0";
 
 /** Observation hooks (metrics and liveness); each is optional and must not throw. */
 export interface AgentHooks {
+  /** Called after each snapshot push. */
   onPush?: PushLoopOptions["onPush"];
+  /** Called after each heartbeat. */
   onHeartbeat?: HeartbeatLoopOptions["onHeartbeat"];
+  /** Called after each command poll. */
   onPoll?: CommandLoopsOptions["onPoll"];
+  /** Called once per command after its result was reported or given up on. */
   onCommand?: CommandLoopsOptions["onCommand"];
+  /** Called when a command finishes, with its action, outcome and duration in milliseconds. */
   onCommandCompleted?: CommandServiceOptions["onCompleted"];
   /** After each snapshot build: seconds spent building and serialising, and the JSON size. */
   onSnapshotBuild?: (seconds: number, rawBytes: number) => void;
@@ -38,6 +43,7 @@ export interface AgentHooks {
 
 /** Options of {@linkcode Agent.create}. */
 export interface AgentOptions {
+  /** Time source; the system clock by default. */
   clock?: Clock;
   /** Where the agent logs. */
   logger: (category: string) => Logger;
@@ -68,13 +74,21 @@ export async function kubeSystemUid(client: HttpKubeClient, signal?: AbortSignal
 
 /** Everything the agent runs, wired together. */
 export class Agent {
+  /** The validated configuration. */
   readonly config: AgentConfig;
+  /** Cluster id reported to the Master. */
   readonly clusterId: string;
+  /** Kubernetes API client. */
   readonly client: HttpKubeClient;
+  /** Informers of every watched kind. */
   readonly informers: InformerSet;
+  /** Builds snapshots from the informer caches. */
   readonly snapshots: SnapshotService;
+  /** Runs commands received from the Master. */
   readonly commands: CommandService;
+  /** HTTP client of the Master. */
   readonly gateway: HttpMasterGateway;
+  /** Polls metrics-server for node and pod usage. */
   readonly metricsPoller: MetricsPoller;
   readonly #options: AgentOptions;
   readonly #log: Logger;

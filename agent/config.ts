@@ -8,39 +8,73 @@
 
 /** The parsed configuration. Durations are milliseconds. */
 export interface AgentConfig {
+  /** Cluster id; empty means the UID of the kube-system namespace (`AGENT_CLUSTER_ID`). */
   clusterId: string;
+  /** Master AgentSDK base URL; default `http://localhost:8081` (`AGENT_MASTER_URL`). */
   masterUrl: string;
+  /** Bearer token sent to the Master; empty for none (`AGENT_MASTER_TOKEN`). */
   masterToken: string;
+  /** Path of a PEM CA bundle for an HTTPS Master (`AGENT_MASTER_CA_FILE`). */
   masterCaFile: string;
+  /** Kubeconfig path; empty tries KUBECONFIG, in-cluster, then `~/.kube/config` (`AGENT_KUBECONFIG`). */
   kubeconfig: string;
+  /** Kubeconfig context; empty means the current context (`AGENT_KUBE_CONTEXT`). */
   kubeContext: string;
+  /** Longest time between snapshot pushes; default 10 s (`AGENT_SNAPSHOT_INTERVAL`). */
   snapshotIntervalMs: number;
+  /** Minimum gap between change-triggered pushes; default 1 s (`AGENT_SNAPSHOT_MIN_GAP`). */
   snapshotMinGapMs: number;
+  /** Pause after an empty command poll; default 100 ms (`AGENT_COMMAND_POLL_INTERVAL`). */
   commandPollIntervalMs: number;
+  /** Heartbeat period; default 15 s, at most 44 s (`AGENT_HEARTBEAT_INTERVAL`). */
   heartbeatIntervalMs: number;
+  /** Timeout of a snapshot push; default 90 s (`AGENT_TIMEOUT_HTTP_CLIENT`). */
   httpClientTimeoutMs: number;
+  /** Wait for informers before the first push; default 30 s (`AGENT_TIMEOUT_SNAPSHOT_COLLECT`). */
   snapshotCollectTimeoutMs: number;
+  /** Client timeout of one command long poll; default 90 s, at least 61 s (`AGENT_TIMEOUT_COMMAND_POLL`). */
   commandPollTimeoutMs: number;
+  /** Timeout of one heartbeat; default 10 s (`AGENT_TIMEOUT_HEARTBEAT`). */
   heartbeatTimeoutMs: number;
+  /** Minimum log level; default `info` (`AGENT_LOG_LEVEL`). */
   logLevel: "debug" | "info" | "warning" | "error";
+  /** Log output format; default `text` (`AGENT_LOG_FORMAT`). */
   logFormat: "text" | "json";
+  /** Namespaces to watch; empty means all (`AGENT_NAMESPACES`). */
   namespaces: string[];
+  /** Kinds (plurals) not to watch (`AGENT_DISABLED_KINDS`). */
   disabledKinds: string[];
+  /** Use streaming lists when the server supports them; default true (`AGENT_STREAMING_LIST`). */
   streamingList: boolean;
+  /** Metrics-server poll period; default 30 s (`AGENT_METRICS_INTERVAL`). */
   metricsIntervalMs: number;
+  /** Send sensitive-looking env literals as `[redacted]`; default true (`AGENT_REDACT_ENV`). */
   redactEnv: boolean;
+  /** Reject every mutating command; default false (`AGENT_READ_ONLY`). */
   readOnly: boolean;
+  /** Command allow-list; empty means all (`AGENT_ALLOWED_ACTIONS`). */
   allowedActions: string[];
+  /** Namespaces where mutating commands are refused; default `kube-system` (`AGENT_PROTECTED_NAMESPACES`). */
   protectedNamespaces: string[];
+  /** Allow `get_secret`, which returns plaintext values; default false (`AGENT_ALLOW_SECRET_READ`). */
   allowSecretRead: boolean;
+  /** Allow `apply_manifests`; default false (`AGENT_ALLOW_APPLY`). */
   allowApply: boolean;
+  /** Deadline of one command; default 30 s (`AGENT_COMMAND_TIMEOUT`). */
   commandTimeoutMs: number;
+  /** Commands running at once; default 4, 1 to 64 (`AGENT_MAX_CONCURRENT_COMMANDS`). */
   maxConcurrentCommands: number;
+  /** On SIGTERM, how long running commands may finish; default 20 s (`AGENT_SHUTDOWN_GRACE`). */
   shutdownGraceMs: number;
+  /** Listen address of the health and metrics server; default `:8082`, empty disables it (`AGENT_HEALTH_ADDR`). */
   healthAddr: string;
+  /** Run several replicas where only the Lease holder talks to the Master; default false (`AGENT_LEADER_ELECTION`). */
   leaderElection: boolean;
+  /** Namespace of the Lease; empty means the service account's (`AGENT_LEADER_ELECTION_NAMESPACE`). */
   leaderElectionNamespace: string;
+  /** Name of the Lease; default `atlhyper-agent` (`AGENT_LEADER_ELECTION_NAME`). */
   leaderElectionName: string;
+  /** Identity in the Lease; empty means the hostname (`AGENT_POD_NAME`). */
   podName: string;
 }
 
@@ -330,10 +364,12 @@ export const IGNORED_SETTINGS: readonly string[] = [
 
 /** Every bad setting at once. */
 export class ConfigError extends Error {
+  /** Error name, `ConfigError`. */
   override readonly name = "ConfigError";
   /** One line per bad setting. */
   readonly problems: string[];
 
+  /** Builds the error from the list of problems. */
   constructor(problems: string[]) {
     super(`Invalid configuration:\n  ${problems.join("\n  ")}`);
     this.problems = problems;

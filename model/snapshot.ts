@@ -17,51 +17,85 @@ import type { CronJob, DaemonSet, Deployment, Job, ReplicaSet, StatefulSet } fro
 
 /** The whole cluster as pushed to `POST /agent/snapshot`. */
 export interface ClusterSnapshot {
+  /** Id of the cluster the snapshot describes. */
   clusterId: string;
   /** Start of collection; the Master stores it as `lastSnapshot`. */
   fetchedAt: Time;
   /** Monotonically increasing per agent run (the Master ignores unknown fields). */
   version: number;
+  /** Pods of the cluster. */
   pods: Pod[];
+  /** Deployments of the cluster. */
   deployments: Deployment[];
+  /** StatefulSets of the cluster. */
   statefulSets: StatefulSet[];
+  /** DaemonSets of the cluster. */
   daemonSets: DaemonSet[];
+  /** ReplicaSets of the cluster. */
   replicaSets?: ReplicaSet[];
+  /** Jobs of the cluster. */
   jobs?: Job[];
+  /** CronJobs of the cluster. */
   cronJobs?: CronJob[];
+  /** Services of the cluster. */
   services: Service[];
+  /** Ingresses of the cluster. */
   ingresses: Ingress[];
+  /** Namespaces of the cluster. */
   namespaces: Namespace[];
+  /** ConfigMaps of the cluster. */
   configMaps: ConfigMap[];
+  /** Secrets of the cluster. */
   secrets?: Secret[];
+  /** ResourceQuotas of the cluster. */
   resourceQuotas?: ResourceQuota[];
+  /** LimitRanges of the cluster. */
   limitRanges?: LimitRange[];
+  /** NetworkPolicies of the cluster. */
   networkPolicies?: NetworkPolicy[];
+  /** ServiceAccounts of the cluster. */
   serviceAccounts?: ServiceAccount[];
+  /** PersistentVolumes of the cluster. */
   pvs?: PersistentVolume[];
+  /** PersistentVolumeClaims of the cluster. */
   pvcs?: PersistentVolumeClaim[];
+  /** Nodes of the cluster. */
   nodes: Node[];
+  /** Events of the cluster. */
   events: Event[];
+  /** Cluster-wide counts. */
   summary: ClusterSummary;
 }
 
 /** Cluster counts the Master's overview trusts as sent. */
 export interface ClusterSummary {
+  /** Number of nodes. */
   totalNodes: number;
   /** Nodes whose `summary.ready` is `"True"`. */
   readyNodes: number;
+  /** Number of pods. */
   totalPods: number;
+  /** Pods in phase `Running`. */
   runningPods: number;
+  /** Pods in phase `Pending`. */
   pendingPods: number;
+  /** Pods in phase `Failed`. */
   failedPods: number;
+  /** Number of Deployments. */
   totalDeployments: number;
   /** `summary.ready == summary.replicas && replicas > 0`. */
   healthyDeployments: number;
+  /** Number of StatefulSets. */
   totalStatefulSets: number;
+  /** Number of DaemonSets. */
   totalDaemonSets: number;
+  /** Number of Services. */
   totalServices: number;
+  /** Number of Ingresses. */
   totalIngresses: number;
+  /** Number of namespaces. */
   totalNamespaces: number;
+  /** Number of events. */
   totalEvents: number;
   /** Events with `type == "Warning"`. */
   warningEvents: number;
@@ -69,25 +103,45 @@ export interface ClusterSummary {
 
 /** The element type of every list field of {@linkcode ClusterSnapshot}, keyed by its JSON name. */
 export interface SnapshotItems {
+  /** Element type of `pods`. */
   pods: Pod;
+  /** Element type of `deployments`. */
   deployments: Deployment;
+  /** Element type of `statefulSets`. */
   statefulSets: StatefulSet;
+  /** Element type of `daemonSets`. */
   daemonSets: DaemonSet;
+  /** Element type of `replicaSets`. */
   replicaSets: ReplicaSet;
+  /** Element type of `jobs`. */
   jobs: Job;
+  /** Element type of `cronJobs`. */
   cronJobs: CronJob;
+  /** Element type of `services`. */
   services: Service;
+  /** Element type of `ingresses`. */
   ingresses: Ingress;
+  /** Element type of `namespaces`. */
   namespaces: Namespace;
+  /** Element type of `configMaps`. */
   configMaps: ConfigMap;
+  /** Element type of `secrets`. */
   secrets: Secret;
+  /** Element type of `resourceQuotas`. */
   resourceQuotas: ResourceQuota;
+  /** Element type of `limitRanges`. */
   limitRanges: LimitRange;
+  /** Element type of `networkPolicies`. */
   networkPolicies: NetworkPolicy;
+  /** Element type of `serviceAccounts`. */
   serviceAccounts: ServiceAccount;
+  /** Element type of `pvs`. */
   pvs: PersistentVolume;
+  /** Element type of `pvcs`. */
   pvcs: PersistentVolumeClaim;
+  /** Element type of `nodes`. */
   nodes: Node;
+  /** Element type of `events`. */
   events: Event;
 }
 

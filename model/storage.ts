@@ -26,25 +26,36 @@ export type VolumeSourceType =
 export interface PersistentVolume extends CommonMeta {
   /** `spec.capacity.storage`, `"0"` when missing. */
   capacity: string;
+  /** `Available`, `Bound`, `Released` or `Failed`. */
   phase: string;
+  /** Storage class name. */
   storageClass?: string;
+  /** Access modes, e.g. `ReadWriteOnce`. */
   accessModes?: string[];
+  /** `Retain`, `Delete` or `Recycle`. */
   reclaimPolicy?: string;
+  /** Kind of volume source. */
   volumeSourceType?: VolumeSourceType;
+  /** Name of the bound claim. */
   claimRefName?: string;
+  /** Namespace of the bound claim. */
   claimRefNamespace?: string;
 }
 
 /** A PersistentVolumeClaim (CommonMeta kind `PersistentVolumeClaim`). */
 export interface PersistentVolumeClaim extends CommonMeta {
+  /** `Pending`, `Bound` or `Lost`. */
   phase: string;
   /** Always present, `""` while unbound. */
   volumeName: string;
+  /** Storage class name. */
   storageClass?: string;
+  /** Requested access modes. */
   accessModes?: string[];
   /** `spec.resources.requests.storage`. */
   requestedCapacity?: string;
   /** `status.capacity.storage`. */
   actualCapacity?: string;
+  /** `Filesystem` or `Block`. */
   volumeMode?: string;
 }

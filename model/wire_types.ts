@@ -118,6 +118,7 @@ export type WireScalar = "string" | "int" | "float" | "bool" | "time" | "strTime
 
 /** A Go slice of some element type. */
 export interface WireArray {
+  /** Element type. */
   readonly array: WireType;
 }
 
@@ -125,6 +126,7 @@ export interface WireArray {
 export interface WireObject {
   /** The model type name, for messages. */
   readonly name: string;
+  /** Fields by JSON name. */
   readonly fields: Readonly<Record<string, WireField>>;
 }
 
@@ -141,7 +143,9 @@ export type Presence = "required" | "omitempty" | "pointer";
 
 /** One field of a {@linkcode WireObject}. */
 export interface WireField {
+  /** Wire type of the field. */
   readonly type: WireType;
+  /** When Go writes the field. */
   readonly presence: Presence;
 }
 

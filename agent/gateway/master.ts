@@ -49,6 +49,7 @@ export interface PushSnapshotResult {
 
 /** Options of a heartbeat or a result report. */
 export interface MasterRequestOptions {
+  /** Cancels the request. */
   signal?: AbortSignal;
   /** Overrides the gateway's default timeout for this kind of request. */
   timeoutMs?: number;
@@ -205,6 +206,7 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
   readonly #pollTimeoutMs: number;
   readonly #resultTimeoutMs: number;
 
+  /** Creates the gateway from the Master URL, cluster id, token, TLS and timeout settings. */
   constructor(options: HttpMasterGatewayOptions) {
     // The Go agent concatenates `MASTER_URL + "/agent/…"`, so a trailing slash gives `//agent/…` and a 301; we
     // strip it instead of asking operators to get it right.
@@ -312,6 +314,7 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
     }
   }
 
+  /** Closes the gateway, as `close()` does. */
   [Symbol.dispose](): void {
     this.close();
   }

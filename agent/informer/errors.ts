@@ -23,9 +23,11 @@ export type ErrorKind =
 
 /** An error as the watcher reports it: the kind decides the next state and the backoff. */
 export interface InformerError {
+  /** Error class; decides the next state and the backoff. */
   kind: ErrorKind;
   /** Where it happened. */
   phase: "list" | "watch";
+  /** Human-readable description. */
   message: string;
   /** Seconds the server asked us to wait (429/503 `Retry-After`). */
   retryAfterSeconds?: number;

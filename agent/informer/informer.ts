@@ -18,12 +18,19 @@ export type InformerHealth = "pending" | "ok" | "forbidden" | "missing" | "faili
 
 /** A point-in-time view of one informer. */
 export interface InformerStatus {
+  /** REST path the informer lists and watches. */
   path: string;
+  /** Whether the initial list has been loaded into the store. */
   synced: boolean;
+  /** Current health. */
   health: InformerHealth;
+  /** Number of objects in the store. */
   objects: number;
+  /** Last resource version seen. */
   resourceVersion: string;
+  /** Most recent error, if any. */
   lastError?: InformerError;
+  /** List, watch and event counters. */
   counters: InformerCounters;
 }
 

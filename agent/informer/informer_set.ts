@@ -36,6 +36,7 @@ export interface InformerSetOptions {
   namespaces?: readonly string[];
   /** Per-kind transforms; kinds without one use {@linkcode defaultTransform}. */
   transforms?: Partial<Record<ResourceName, (object: KubeObject) => unknown>>;
+  /** Time source; the system clock by default. */
   clock?: Clock;
   /** Try streaming lists (`sendInitialEvents`); a 422 answer turns them off for the whole set. */
   streamingList?: boolean;
@@ -49,17 +50,23 @@ export interface InformerSetOptions {
 
 /** Readiness of one kind, summarised over its informers. */
 export interface KindStatus {
+  /** The resource kind. */
   kind: ResourceName;
+  /** Whether every informer of the kind has synced. */
   synced: boolean;
   /** `forbidden` / `missing` kinds do not block readiness. */
   health: InformerHealth;
+  /** Number of objects cached across its informers. */
   objects: number;
+  /** Most recent error of any of its informers. */
   lastError?: InformerError;
+  /** Status of each informer (one per watched namespace). */
   informers: InformerStatus[];
 }
 
 /** Outcome of {@linkcode InformerSet.ready}. */
 export interface ReadyResult {
+  /** Whether every enabled kind is synced or known to be unavailable. */
   ready: boolean;
   /** Kinds that are neither synced nor known to be unavailable. */
   pending: ResourceName[];
@@ -83,6 +90,7 @@ export class InformerSet {
   #flush: AbortController | undefined;
   #started = false;
 
+  /** Creates the set over a client; informers start on `start()`. */
   constructor(client: KubeClient, options: InformerSetOptions = {}) {
     this.#client = client;
     this.#options = options;

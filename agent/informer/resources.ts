@@ -12,11 +12,13 @@ import { resourcePath } from "../sdk/mod.ts";
 export interface ResourceDef {
   /** API group, `""` for core. */
   group: string;
+  /** API version, e.g. `v1`. */
   version: string;
   /** Lower-case plural, also the kind's key in configuration (`AGENT_DISABLED_KINDS`). */
   plural: string;
   /** `kind` of its objects. */
   kind: string;
+  /** Whether objects live in a namespace. */
   namespaced: boolean;
   /** The `ClusterSnapshot` list this kind feeds. */
   snapshotField: string;

@@ -50,8 +50,11 @@ export type PollOutcome =
 
 /** How a command ended, for metrics hooks. */
 export interface CommandOutcome {
+  /** The command that ran. */
   command: Command;
+  /** Topic it was polled from. */
   topic: string;
+  /** The result sent to the Master. */
   result: Result;
   /** Execution time as the loop measured it, in milliseconds. */
   durationMs: number;
@@ -85,19 +88,27 @@ export interface CommandLoopsDeps {
 
 /** Options of {@linkcode CommandLoops}. */
 export interface CommandLoopsOptions {
+  /** Time source; the system clock by default. */
   clock?: Clock;
+  /** Where the loops log; silent by default. */
   logger?: Logger;
   /** Topics to poll; default `ops` and `ai`. */
   topics?: readonly string[];
   /** Pause after an empty poll; default 100 ms. */
   pollIntervalMs?: number;
+  /** First delay after a poll error, doubling; default 100 ms. */
   pollBackoffInitialMs?: number;
+  /** Longest delay between failing polls; default 30 s. */
   pollBackoffMaxMs?: number;
   /** After the first failure of a streak, poll errors are logged at most this often; default 30 s. */
   pollErrorLogIntervalMs?: number;
+  /** How long a result is retried; default 120 s. */
   resultRetryForMs?: number;
+  /** First delay between result attempts, doubling; default 1 s. */
   resultRetryInitialMs?: number;
+  /** Longest delay between result attempts; default 15 s. */
   resultRetryMaxMs?: number;
+  /** Timeout of one result attempt; default 30 s. */
   resultTimeoutMs?: number;
   /** Polling pauses while this many commands are unreported; default 32. */
   maxInFlight?: number;
@@ -153,6 +164,7 @@ export class CommandLoops {
     resultsGivenUp: 0,
   };
 
+  /** Creates the loops over a gateway and an executor; they start on `run()`. */
   constructor(deps: CommandLoopsDeps, options: CommandLoopsOptions = {}) {
     this.#gateway = deps.gateway;
     this.#executor = deps.executor;

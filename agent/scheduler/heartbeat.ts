@@ -31,7 +31,9 @@ export interface HeartbeatStats {
 
 /** Options of {@linkcode HeartbeatLoop}. */
 export interface HeartbeatLoopOptions {
+  /** Time source; the system clock by default. */
   clock?: Clock;
+  /** Where the loop logs; silent by default. */
   logger?: Logger;
   /** `AGENT_HEARTBEAT_INTERVAL`; default 15 s. */
   heartbeatIntervalMs?: number;
@@ -51,6 +53,7 @@ export class HeartbeatLoop {
   readonly #onHeartbeat?: (outcome: HeartbeatOutcome) => void;
   readonly #stats: HeartbeatStats = { sent: 0, failed: 0, consecutiveFailures: 0 };
 
+  /** Creates the loop over a gateway; it starts on `run()`. */
   constructor(gateway: Pick<MasterGateway, "heartbeat">, options: HeartbeatLoopOptions = {}) {
     this.#gateway = gateway;
     this.#clock = options.clock ?? systemClock;

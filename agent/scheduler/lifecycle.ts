@@ -73,6 +73,7 @@ export class Lifecycle {
   #otherRuns: Promise<void>[] = [];
   #stopped?: Promise<void>;
 
+  /** Creates the lifecycle over the loops it starts and stops. */
   constructor(loops: LifecycleLoops, options: LifecycleOptions = {}) {
     this.#loops = loops;
     this.#clock = options.clock ?? systemClock;
@@ -173,9 +174,13 @@ export interface StartLoopsOptions
 
 /** A started {@linkcode Lifecycle} plus its loops (for stats and health). */
 export interface StartedLoops {
+  /** The lifecycle that runs and stops the loops. */
   lifecycle: Lifecycle;
+  /** The snapshot push loop. */
   push: PushLoop;
+  /** The heartbeat loop. */
   heartbeat: HeartbeatLoop;
+  /** The command poll and result loops. */
   commands: CommandLoops;
 }
 

@@ -31,9 +31,13 @@ export const DEFAULT_ERROR_LOG_INTERVAL_MS = 30_000;
 
 /** The minimal structured logger every loop takes (LogTape's `Logger` satisfies it). */
 export interface Logger {
+  /** Logs a debug message with optional structured properties. */
   debug(message: string, properties?: Record<string, unknown>): void;
+  /** Logs an informational message with optional structured properties. */
   info(message: string, properties?: Record<string, unknown>): void;
+  /** Logs a warning with optional structured properties. */
   warn(message: string, properties?: Record<string, unknown>): void;
+  /** Logs an error with optional structured properties. */
   error(message: string, properties?: Record<string, unknown>): void;
 }
 
@@ -124,7 +128,9 @@ export interface PushLoopDeps {
 
 /** Options of {@linkcode PushLoop}. */
 export interface PushLoopOptions {
+  /** Time source; the system clock by default. */
   clock?: Clock;
+  /** Where the loop logs; silent by default. */
   logger?: Logger;
   /** `AGENT_SNAPSHOT_INTERVAL`; default 10 s. */
   snapshotIntervalMs?: number;
@@ -175,6 +181,7 @@ export class PushLoop {
   #suppressedErrors = 0;
   #lastCompressMs: number | undefined;
 
+  /** Creates the loop over a snapshot producer, gateway and change source; it starts on `run()`. */
   constructor(deps: PushLoopDeps, options: PushLoopOptions = {}) {
     this.#gateway = deps.gateway;
     this.#producer = deps.producer;

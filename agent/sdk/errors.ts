@@ -39,6 +39,7 @@ export interface KubeApiErrorInit {
 
 /** A non-2xx answer from the API server, carrying the decoded `Status` when there was one. */
 export class KubeApiError extends Error {
+  /** Error name, `KubeApiError`. */
   override readonly name = "KubeApiError";
   /** HTTP status code. */
   readonly status: number;
@@ -53,6 +54,7 @@ export class KubeApiError extends Error {
   /** `Retry-After` in seconds, when the server sent it (429, 503). */
   readonly retryAfterSeconds?: number;
 
+  /** Builds the error from the failed request and the server's answer. */
   constructor(init: KubeApiErrorInit) {
     const reason = init.reason || reasonForStatus(init.status);
     const detail = init.message || reason;
@@ -76,6 +78,7 @@ export type NetworkFailure = "timeout" | "aborted" | "connection" | "stream";
 
 /** A request that got no (complete) answer: connection refused or reset, TLS failure, timeout, broken stream. */
 export class KubeNetworkError extends Error {
+  /** Error name, `KubeNetworkError`. */
   override readonly name = "KubeNetworkError";
   /** What went wrong. */
   readonly failure: NetworkFailure;
@@ -84,6 +87,7 @@ export class KubeNetworkError extends Error {
   /** Path (without query) of the failed request. */
   readonly path: string;
 
+  /** Builds the error from the failure kind, the request and the underlying cause. */
   constructor(failure: NetworkFailure, method: string, path: string, options?: { cause?: unknown }) {
     const cause = causeChain(options?.cause ?? failure);
     super(`Cannot ${method} "${path}": ${failure}: ${cause}`, { cause: options?.cause });
@@ -168,8 +172,10 @@ export function isTooManyRequests(error: unknown): boolean {
 
 /** The connection configuration (kubeconfig, in-cluster service account, credentials) cannot be used. */
 export class KubeConfigError extends Error {
+  /** Error name, `KubeConfigError`. */
   override readonly name = "KubeConfigError";
 
+  /** Builds the error with a message and an optional cause. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

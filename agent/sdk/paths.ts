@@ -8,11 +8,13 @@
 export interface ResourceRef {
   /** API group; `""` or absent for the core group. */
   group?: string;
+  /** API version, e.g. `v1`. */
   version: string;
   /** Lower-case plural, e.g. `pods`. */
   plural: string;
   /** Namespace for namespaced resources; absent for cluster-scoped ones or all namespaces. */
   namespace?: string;
+  /** Object name; absent for the collection. */
   name?: string;
   /** e.g. `scale`, `status`, `eviction`, `log`. */
   subresource?: string;

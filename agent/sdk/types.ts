@@ -59,11 +59,15 @@ export interface RequestOptions {
 
 /** Query options of LIST. */
 export interface ListOptions extends RequestOptions {
+  /** Only objects whose labels match this selector. */
   labelSelector?: string;
+  /** Only objects whose fields match this selector. */
   fieldSelector?: string;
   /** Page size; the iterator follows `continue` tokens until the list ends. */
   limit?: number;
+  /** Resource version the list must be served at or after. */
   resourceVersion?: string;
+  /** How `resourceVersion` is matched. */
   resourceVersionMatch?: "Exact" | "NotOlderThan";
   /** Start from this continue token (of an earlier page) instead of the beginning. */
   continue?: string;
@@ -71,20 +75,31 @@ export interface ListOptions extends RequestOptions {
 
 /** One page of a LIST answer. */
 export interface ListPage<T> {
+  /** API version of the list, e.g. `v1`. */
   apiVersion?: string;
+  /** Kind of the list, e.g. `PodList`. */
   kind?: string;
+  /** List metadata: resource version, continue token and remaining item count. */
   metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+  /** Objects on this page. */
   items: T[];
 }
 
 /** Query options of WATCH. The stream itself has no client timeout; callers watch for idleness. */
 export interface WatchOptions {
+  /** Cancels the watch stream. */
   signal?: AbortSignal;
+  /** Only objects whose labels match this selector. */
   labelSelector?: string;
+  /** Only objects whose fields match this selector. */
   fieldSelector?: string;
+  /** Resource version to start watching from. */
   resourceVersion?: string;
+  /** How `resourceVersion` is matched. */
   resourceVersionMatch?: "Exact" | "NotOlderThan";
+  /** Asks the server to send `BOOKMARK` events. */
   allowWatchBookmarks?: boolean;
+  /** Asks the server to send the current objects as `ADDED` events first (streaming list). */
   sendInitialEvents?: boolean;
   /** Asks the server to end the stream after this many seconds. */
   timeoutSeconds?: number;
@@ -94,8 +109,11 @@ export interface WatchOptions {
 
 /** Minimal shape of any Kubernetes object the SDK handles. */
 export interface KubeObject {
+  /** API version of the object, e.g. `apps/v1`. */
   apiVersion?: string;
+  /** Kind of the object, e.g. `Deployment`. */
   kind?: string;
+  /** Standard object metadata. */
   metadata?: ObjectMeta;
 }
 
@@ -114,29 +132,41 @@ export interface PatchOptions extends RequestOptions {
   fieldManager?: string;
   /** Server-side apply: take ownership of conflicting fields. */
   force?: boolean;
+  /** Validates the patch without persisting it. */
   dryRun?: boolean;
 }
 
 /** Options of POST and PUT. */
 export interface WriteOptions extends RequestOptions {
+  /** Name of the actor making the change, recorded in managed fields. */
   fieldManager?: string;
+  /** Validates the write without persisting it. */
   dryRun?: boolean;
 }
 
 /** Options of DELETE. */
 export interface DeleteOptions extends RequestOptions {
+  /** Seconds before the object is deleted; `0` deletes immediately. */
   gracePeriodSeconds?: number;
+  /** How dependents are garbage-collected. */
   propagationPolicy?: "Orphan" | "Background" | "Foreground";
+  /** Validates the deletion without persisting it. */
   dryRun?: boolean;
 }
 
 /** Options of the pod log subresource. */
 export interface LogOptions extends RequestOptions {
+  /** Container to read logs from; required when the pod has more than one. */
   container?: string;
+  /** Number of lines to return from the end of the log. */
   tailLines?: number;
+  /** Returns the logs of the previous, terminated container instance. */
   previous?: boolean;
+  /** Only logs newer than this many seconds. */
   sinceSeconds?: number;
+  /** Prefixes every line with its RFC 3339 timestamp. */
   timestamps?: boolean;
+  /** Maximum number of bytes of log to return. */
   limitBytes?: number;
 }
 

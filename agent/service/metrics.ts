@@ -89,6 +89,8 @@ export class MetricsPoller implements UsageSource {
   #loop: Promise<void> | undefined;
 
   /**
+   * Creates the poller; it starts polling on `start()`.
+   *
    * @param client the API client (only `get` is used)
    * @param options interval, clock and logger
    */

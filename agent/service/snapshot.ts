@@ -132,6 +132,8 @@ export class SnapshotService {
   #version = 0;
 
   /**
+   * Creates the service over the informer stores.
+   *
    * @param source the stores, keyed by snapshot list field
    * @param options cluster ID, clock and usage source
    */

@@ -156,6 +156,7 @@ export class CommandService {
   readonly #waiters: (() => void)[] = [];
   #active = 0;
 
+  /** Creates the service over an API client. */
   constructor(client: KubeClient, options: CommandServiceOptions = {}) {
     this.#client = client;
     this.#clock = options.clock ?? systemClock;
