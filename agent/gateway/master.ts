@@ -8,6 +8,7 @@
  * @module
  */
 
+import { readBounded } from "../http.ts";
 import { gzip as zlibGzip } from "node:zlib";
 import { timeoutSignal } from "../clock.ts";
 import { type Command, type Result, ZERO_TIME } from "../../model/mod.ts";
@@ -454,23 +455,6 @@ async function drain(response: Response): Promise<number> {
   // Reading the short `{"status":"ok"}` keeps the connection reusable; a huge body is not our business.
   await readBounded(response, MAX_ERROR_BODY);
   return response.status;
-}
-
-async function readBounded(response: Response, limit: number): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let out = "";
-  try {
-    while (out.length < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      out += decoder.decode(value, { stream: true });
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return out.slice(0, limit);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

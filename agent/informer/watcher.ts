@@ -264,7 +264,7 @@ async function nextWatchEvent(
       return [[{ type: "bookmark", resourceVersion }], { ...state, resourceVersion }];
     }
     case "ERROR":
-      return watchErrorEvent(event.object, stream, state.resourceVersion, versions);
+      return watchErrorEvent(event.object, stream, state.resourceVersion);
   }
 }
 
@@ -272,7 +272,6 @@ function watchErrorEvent(
   status: Status,
   stream: Stream,
   resourceVersion: string,
-  versions: VersionState,
 ): Step {
   stream.close();
   const error = classifyStatus(status);
@@ -280,7 +279,6 @@ function watchErrorEvent(
     // The history was compacted past our version: relist (trying the last RV first, then a consistent read).
     return Promise.resolve([[{ type: "error", error }], { phase: "empty" }]);
   }
-  versions.last = resourceVersion;
   return Promise.resolve([[{ type: "error", error }], { phase: "listed", resourceVersion }]);
 }
 

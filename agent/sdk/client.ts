@@ -6,6 +6,7 @@
 
 import { KubeNetworkError } from "./errors.ts";
 import { RestTransport, type RestTransportOptions } from "./rest.ts";
+import { queryParams } from "./paths.ts";
 import { readWatchEvents } from "./watch.ts";
 import type {
   ConnectionConfig,
@@ -44,14 +45,6 @@ export interface HttpKubeClient extends KubeClient {
 export function createKubeClient(config: ConnectionConfig, options: KubeClientOptions = {}): HttpKubeClient {
   const transport = new RestTransport(config, options);
 
-  function query(values: Record<string, string | number | boolean | undefined> | undefined): URLSearchParams {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(values ?? {})) {
-      if (value !== undefined && value !== "") params.set(key, String(value));
-    }
-    return params;
-  }
-
   async function* list<T>(path: string, options: ListOptions = {}): AsyncGenerator<ListPage<T>> {
     let continueToken = options.continue || undefined;
     do {
@@ -60,7 +53,7 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
         path,
         signal: options.signal,
         timeoutMs: options.timeoutMs,
-        query: query({
+        query: queryParams({
           ...options.query,
           labelSelector: options.labelSelector,
           fieldSelector: options.fieldSelector,
@@ -84,7 +77,7 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
       path,
       signal: options.signal,
       timeoutMs: 0,
-      query: query({
+      query: queryParams({
         watch: 1,
         labelSelector: options.labelSelector,
         fieldSelector: options.fieldSelector,
@@ -144,13 +137,13 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
         path,
         signal: options.signal,
         timeoutMs: options.timeoutMs,
-        query: query(options.query),
+        query: queryParams(options.query),
       });
     },
     list,
     watch,
     create<T>(path: string, body: unknown, options: WriteOptions = {}): Promise<T> {
-      const q = query({
+      const q = queryParams({
         ...options.query,
         fieldManager: options.fieldManager,
         dryRun: options.dryRun ? "All" : undefined,
@@ -158,7 +151,7 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
       return write<T>("POST", path, body, "application/json", q, options);
     },
     replace<T>(path: string, body: unknown, options: WriteOptions = {}): Promise<T> {
-      const q = query({
+      const q = queryParams({
         ...options.query,
         fieldManager: options.fieldManager,
         dryRun: options.dryRun ? "All" : undefined,
@@ -166,7 +159,7 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
       return write<T>("PUT", path, body, "application/json", q, options);
     },
     patch<T>(path: string, type: PatchType, body: unknown, options: PatchOptions = {}): Promise<T> {
-      const q = query({
+      const q = queryParams({
         ...options.query,
         fieldManager: options.fieldManager,
         force: type === "apply" && options.force ? true : undefined,
@@ -175,7 +168,7 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
       return write<T>("PATCH", path, body, PATCH_CONTENT_TYPES[type], q, options);
     },
     delete<T>(path: string, options: DeleteOptions = {}): Promise<T> {
-      const q = query({
+      const q = queryParams({
         ...options.query,
         gracePeriodSeconds: options.gracePeriodSeconds,
         propagationPolicy: options.propagationPolicy,
@@ -196,7 +189,7 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
         accept: "text/plain",
         signal: options.signal,
         timeoutMs: options.timeoutMs,
-        query: query({
+        query: queryParams({
           ...options.query,
           container: options.container,
           tailLines: options.tailLines,
@@ -215,7 +208,7 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
         accept: options.accept ?? "application/json",
         signal: options.signal,
         timeoutMs: options.timeoutMs,
-        query: query(options.query),
+        query: queryParams(options.query),
       });
     },
     resetConnections: () => transport.resetConnections(),

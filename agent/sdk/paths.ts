@@ -33,17 +33,26 @@ export function resourcePath(ref: ResourceRef): string {
   return path;
 }
 
-/** Appends query parameters, skipping undefined values; booleans and numbers are written as Go expects. */
+/**
+ * Query parameters from a record, skipping `undefined` and `""` (an empty value is never meaningful to the API
+ * server); booleans and numbers are written as Go expects.
+ */
+export function queryParams(
+  values: Record<string, string | number | boolean | undefined> = {},
+): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && value !== "") params.set(key, String(value));
+  }
+  return params;
+}
+
+/** Appends query parameters (see {@linkcode queryParams}) to a path. */
 export function withQuery(
   path: string,
   query: Record<string, string | number | boolean | undefined>,
 ): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined) continue;
-    params.set(key, String(value));
-  }
-  const text = params.toString();
+  const text = queryParams(query).toString();
   if (!text) return path;
   return path + (path.includes("?") ? "&" : "?") + text;
 }

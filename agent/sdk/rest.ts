@@ -5,6 +5,7 @@
  * @module
  */
 
+import { readBounded } from "../http.ts";
 import { timeoutSignal } from "../clock.ts";
 import { KubeApiError, KubeNetworkError } from "./errors.ts";
 import type { ConnectionConfig, Credentials, Status } from "./types.ts";
@@ -235,21 +236,4 @@ async function toApiError(request: RestRequest, response: Response): Promise<Kub
     body: status,
     retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
   });
-}
-
-async function readBounded(response: Response, limit: number): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  try {
-    while (text.length < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return text.slice(0, limit);
 }
