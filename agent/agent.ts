@@ -20,7 +20,7 @@ import type {
 } from "./scheduler/mod.ts";
 import { startLoops } from "./scheduler/mod.ts";
 import { CommandService, type CommandServiceOptions } from "./service/commands/mod.ts";
-import { MetricsPoller, SnapshotService } from "./service/mod.ts";
+import { type BuiltSnapshot, MetricsPoller, SnapshotService } from "./service/mod.ts";
 
 /** The agent's version, sent as part of the User-Agent. */
 export const AGENT_VERSION = "0.1.0";
@@ -141,12 +141,15 @@ export class Agent {
     });
   }
 
-  /** Builds one snapshot and serialises it (the push path: stores only, no API call). */
-  buildSnapshot(): Uint8Array {
+  /**
+   * Builds one snapshot as a gzip body (the push path: stores only, no API call, no raw JSON buffer). The caller
+   * releases it once sent so the next build reuses its buffer.
+   */
+  buildSnapshot(): BuiltSnapshot {
     const started = performance.now();
-    const bytes = this.snapshots.build().bytes();
-    this.#options.hooks?.onSnapshotBuild?.((performance.now() - started) / 1000, bytes.byteLength);
-    return bytes;
+    const built = this.snapshots.build();
+    this.#options.hooks?.onSnapshotBuild?.((performance.now() - started) / 1000, built.rawBytes);
+    return built;
   }
 
   /** Resolves the Kubernetes connection and the cluster id; fails with a clear message when either is impossible. */
@@ -189,7 +192,12 @@ export class Agent {
     const timeoutMs = config.snapshotCollectTimeoutMs;
     this.#loops = startLoops({
       gateway: this.gateway,
-      producer: { build: () => ({ json: this.buildSnapshot() }) },
+      producer: {
+        build: () => {
+          const built = this.buildSnapshot();
+          return { json: { gzip: built.gzip, rawBytes: built.rawBytes }, release: () => built.release() };
+        },
+      },
       changes: {
         onChange: (listener) => this.informers.onChange(() => listener()),
         ready: async () => {

@@ -28,6 +28,21 @@ export const DEFAULT_RESULT_TIMEOUT_MS = 30_000;
 /** Error bodies are read up to this size: a proxy's HTML page does not belong in a log line. */
 const MAX_ERROR_BODY = 64 * 1024;
 
+/** A snapshot body already compressed (the snapshot service writes gzip directly). */
+export interface GzippedSnapshot {
+  /** A complete gzip member holding the `ClusterSnapshot` JSON. */
+  gzip: Uint8Array;
+  /** Size of the JSON inside. */
+  rawBytes: number;
+}
+
+/** What a push sends: JSON text or bytes (gzipped here), or an already gzipped body (sent as it is). */
+export type SnapshotBody = string | Uint8Array | GzippedSnapshot;
+
+function isGzipped(body: SnapshotBody): body is GzippedSnapshot {
+  return typeof body === "object" && !(body instanceof Uint8Array);
+}
+
 /** Options of one {@linkcode MasterGateway.pushSnapshot} call. */
 export interface PushSnapshotOptions {
   /** Aborts the push (the loop's stop signal). */
@@ -59,7 +74,7 @@ export interface MasterRequestOptions {
 /** The Master's agent API as the schedulers see it; test doubles are plain objects satisfying it. */
 export interface MasterGateway {
   /** POST `/agent/snapshot`: `json` is the serialised ClusterSnapshot, which already contains `clusterId`. */
-  pushSnapshot(json: string | Uint8Array, options?: PushSnapshotOptions): Promise<PushSnapshotResult>;
+  pushSnapshot(json: SnapshotBody, options?: PushSnapshotOptions): Promise<PushSnapshotResult>;
   /** POST `/agent/heartbeat`. */
   heartbeat(options?: MasterRequestOptions): Promise<void>;
   /** GET `/agent/commands`: resolves with the next command of `topic`, or `null` when the poll ended empty. */
@@ -240,11 +255,13 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
   }
 
   async pushSnapshot(
-    json: string | Uint8Array,
+    json: SnapshotBody,
     options: PushSnapshotOptions = {},
   ): Promise<PushSnapshotResult> {
     const compressStarted = performance.now();
-    const { body, rawBytes } = await gzipSnapshot(json);
+    const { body, rawBytes } = isGzipped(json)
+      ? { body: json.gzip as Uint8Array<ArrayBuffer>, rawBytes: json.rawBytes }
+      : await gzipSnapshot(json);
     const compressMs = performance.now() - compressStarted;
     const status = await this.#exchange({
       method: "POST",

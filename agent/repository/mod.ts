@@ -1,9 +1,31 @@
 /**
- * The repository layer: Kubernetes object → model converters, plugged into the informers as transforms, and the
- * informer stores as the snapshot's source.
+ * The repository layer: Kubernetes object → model converters, the packing of each model into its wire bytes and
+ * record (plugged into the informers as transforms), and the informer stores as the snapshot's source.
  *
  * @module
  */
 
 export * from "./converters/mod.ts";
-export { converterTransforms, snapshotSource } from "./cluster_cache.ts";
+export {
+  converterTransforms,
+  packAll,
+  type PackedHandle,
+  type PackedSource,
+  packedSourceOf,
+  packingTransform,
+  snapshotSource,
+} from "./cluster_cache.ts";
+export {
+  type Fill,
+  filledLength,
+  type FragmentKind,
+  type Hole,
+  holePrefixes,
+  pack,
+  Packed,
+  unfill,
+  utf8Length,
+  writeFilled,
+} from "./fragment.ts";
+export { intern, internedCount, MAX_INTERNED, MAX_INTERNED_LENGTH } from "./intern.ts";
+export * from "./packing.ts";

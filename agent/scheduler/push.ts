@@ -10,7 +10,7 @@
  */
 
 import { type Clock, systemClock } from "../clock.ts";
-import type { MasterGateway } from "../gateway/mod.ts";
+import type { MasterGateway, SnapshotBody } from "../gateway/mod.ts";
 
 /** Default `AGENT_SNAPSHOT_INTERVAL`. */
 export const DEFAULT_SNAPSHOT_INTERVAL_MS = 10_000;
@@ -59,8 +59,10 @@ export const consoleLogger: Logger = {
 
 /** One serialised snapshot, ready to send. Producers may add fields (object counts, build timings). */
 export interface BuiltSnapshot {
-  /** The ClusterSnapshot JSON, including `clusterId`. */
-  json: string | Uint8Array;
+  /** The ClusterSnapshot JSON, including `clusterId`: text, bytes, or an already gzipped body. */
+  json: SnapshotBody;
+  /** Called once the body was sent or given up, so its buffer can serve the next build. */
+  release?(): void;
 }
 
 /** Builds a fresh snapshot from the caches; called once per push, at send time. */
@@ -331,6 +333,8 @@ export class PushLoop {
       if (signal.aborted) return true;
       this.#fail(trigger, "push", startedAt, error);
       return false;
+    } finally {
+      built.release?.();
     }
   }
 

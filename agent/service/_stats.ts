@@ -6,18 +6,11 @@
  * @module
  */
 
-import type {
-  ClusterSummary,
-  LimitRange,
-  NamespaceResources,
-  ResourceQuota,
-  SnapshotItems,
-  SnapshotListField,
-} from "../../model/mod.ts";
-import { emptyNamespaceResources } from "../repository/mod.ts";
+import type { ClusterSummary, NamespaceResources, SnapshotListField } from "../../model/mod.ts";
+import { emptyNamespaceResources, type PackedItem } from "../repository/mod.ts";
 
-/** The stored objects of every list field, as read from the stores for one build. */
-export type SnapshotLists = { readonly [K in SnapshotListField]: readonly SnapshotItems[K][] };
+/** The packed objects of every list field, as read from the stores for one build. */
+export type SnapshotLists = { readonly [K in SnapshotListField]: readonly PackedItem<K>[] };
 
 /** Everything a build derives from more than one object. */
 export interface CrossObjectStats {
@@ -26,12 +19,17 @@ export interface CrossObjectStats {
   podsPerNode: Map<string, number>;
   /** Counts per namespace name, for every namespace in the snapshot. */
   namespaceResources: Map<string, NamespaceResources>;
-  quotasByNamespace: Map<string, ResourceQuota[]>;
-  limitRangesByNamespace: Map<string, LimitRange[]>;
+  quotasByNamespace: Map<string, PackedItem<"resourceQuotas">[]>;
+  limitRangesByNamespace: Map<string, PackedItem<"limitRanges">[]>;
 }
 
-// Lists whose items carry `namespace` at the top level, each counted under the same name.
-const FLAT_COUNTED = [
+// Lists counted per namespace under the same name.
+const COUNTED = [
+  "deployments",
+  "statefulSets",
+  "daemonSets",
+  "services",
+  "ingresses",
   "replicaSets",
   "jobs",
   "cronJobs",
@@ -42,32 +40,23 @@ const FLAT_COUNTED = [
   "pvcs",
 ] as const satisfies ReadonlyArray<SnapshotListField & keyof NamespaceResources>;
 
-// Lists whose items carry `summary.namespace`, each counted under the same name.
-const NESTED_COUNTED = [
-  "deployments",
-  "statefulSets",
-  "daemonSets",
-  "services",
-  "ingresses",
-] as const satisfies ReadonlyArray<SnapshotListField & keyof NamespaceResources>;
-
 /** Computes the summary, pods per node and the namespace counts in one pass over each list. */
 export function crossObjectStats(lists: SnapshotLists): CrossObjectStats {
   const namespaceResources = new Map<string, NamespaceResources>();
-  for (const ns of lists.namespaces) namespaceResources.set(ns.summary.name, emptyNamespaceResources());
+  for (const ns of lists.namespaces) namespaceResources.set(ns.record.name, emptyNamespaceResources());
 
   let running = 0;
   let pending = 0;
   let failed = 0;
   const podsPerNode = new Map<string, number>();
-  for (const pod of lists.pods) {
-    const phase = pod.status.phase;
+  for (const { record: pod } of lists.pods) {
+    const phase = pod.phase;
     if (phase === "Running") running++;
     else if (phase === "Pending") pending++;
     else if (phase === "Failed") failed++;
-    const node = pod.summary.nodeName;
+    const node = pod.nodeName;
     if (node) podsPerNode.set(node, (podsPerNode.get(node) ?? 0) + 1);
-    const counts = namespaceResources.get(pod.summary.namespace);
+    const counts = namespaceResources.get(pod.namespace);
     if (!counts) continue;
     counts.pods++;
     if (phase === "Running") counts.podsRunning++;
@@ -76,27 +65,21 @@ export function crossObjectStats(lists: SnapshotLists): CrossObjectStats {
     else if (phase === "Succeeded") counts.podsSucceeded++;
   }
 
-  for (const field of NESTED_COUNTED) {
+  for (const field of COUNTED) {
     for (const item of lists[field]) {
-      const counts = namespaceResources.get(item.summary.namespace);
-      if (counts) counts[field]++;
-    }
-  }
-  for (const field of FLAT_COUNTED) {
-    for (const item of lists[field]) {
-      const counts = namespaceResources.get(item.namespace ?? "");
+      const counts = namespaceResources.get(item.record.namespace);
       if (counts) counts[field]++;
     }
   }
 
   let readyNodes = 0;
-  for (const node of lists.nodes) if (node.summary.ready === "True") readyNodes++;
+  for (const node of lists.nodes) if (node.record.ready === "True") readyNodes++;
   let healthyDeployments = 0;
-  for (const d of lists.deployments) {
-    if (d.summary.ready === d.summary.replicas && d.summary.replicas > 0) healthyDeployments++;
+  for (const { record: d } of lists.deployments) {
+    if (d.ready === d.replicas && d.replicas > 0) healthyDeployments++;
   }
   let warningEvents = 0;
-  for (const e of lists.events) if (e.type === "Warning") warningEvents++;
+  for (const e of lists.events) if (e.record.type === "Warning") warningEvents++;
 
   return {
     summary: {
@@ -124,16 +107,17 @@ export function crossObjectStats(lists: SnapshotLists): CrossObjectStats {
 }
 
 // Only namespaces present in the snapshot get quotas and limit ranges attached, as in Go.
-function groupByNamespace<T extends { namespace: string }>(
+function groupByNamespace<T extends { record: { namespace: string } }>(
   items: readonly T[],
   known: ReadonlyMap<string, unknown>,
 ): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const item of items) {
-    if (!known.has(item.namespace)) continue;
-    const group = out.get(item.namespace);
+    const namespace = item.record.namespace;
+    if (!known.has(namespace)) continue;
+    const group = out.get(namespace);
     if (group) group.push(item);
-    else out.set(item.namespace, [item]);
+    else out.set(namespace, [item]);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 /**
- * Writes a snapshot's JSON text from cached per-object fragments (see `_fragments.ts`): the top level is
- * assembled by concatenation, and only build-time fields (age, usage, pod counts, namespace counts) are
- * computed per build.
+ * Writes a snapshot as a gzip body from the packed objects (see `_chunks.ts`): the top level is assembled from
+ * stored text and each kind's compressed chunks, and only build-time fields (age, usage, pod counts, namespace
+ * counts) are computed per build.
  *
  * @module
  */
@@ -10,18 +10,27 @@ import {
   ageValidity,
   cpuNanocores,
   formatAge,
-  type LimitRange,
   memoryBytes,
-  type Namespace,
-  type Node,
-  type Pod,
-  type ResourceQuota,
+  type NodeMetrics,
   SNAPSHOT_LIST_FIELDS,
-  type SnapshotItems,
   type SnapshotListField,
   utilizationPct,
 } from "../../model/mod.ts";
-import { ByteSink, type Fill, type Fragment, FragmentCache, type FragmentKind } from "./_fragments.ts";
+import {
+  type Fill,
+  holePrefixes,
+  intern,
+  NAMESPACE_HOLES,
+  NODE_HOLES,
+  type NodeRecord,
+  type Packed,
+  type PackedItem,
+  PACKING,
+  POD_HOLES,
+  type SnapshotRecords,
+  writeFilled,
+} from "../repository/mod.ts";
+import { type ChunkStats, type FillsOf, GzipBody, KindChunks } from "./_chunks.ts";
 import type { CrossObjectStats, SnapshotLists } from "./_stats.ts";
 import type { ResourceUsage } from "./metrics.ts";
 
@@ -37,31 +46,177 @@ export interface WriteInputs {
   nodeUsage: ReadonlyMap<string, ResourceUsage>;
 }
 
-type Fills = Fill[];
-
-type ListWriter<T> = (items: readonly T[], out: ByteSink, inputs: WriteInputs) => void;
-
-type ListWriters = { [K in SnapshotListField]: ListWriter<SnapshotItems[K]> };
-
-const NO_HOLES: FragmentKind<object> = { holes: [], createdAt: () => "" };
-const AGE = { path: ["age"] } as const;
-const SUMMARY_AGE = { path: ["summary", "age"] } as const;
-
-// Ages change at minute, hour or day boundaries: the same string is reused until then, so unchanged objects
-// compare equal by identity and are copied without re-splicing.
-function ageJson(fragment: Fragment, nowMs: number): string {
-  if (nowMs >= fragment.ageFrom && nowMs < fragment.ageUntil) return fragment.ageJson;
-  const elapsed = nowMs - fragment.createdMs;
-  fragment.ageJson = `"${formatAge(elapsed)}"`;
-  if (Number.isFinite(elapsed)) {
-    const { from, until } = ageValidity(elapsed);
-    fragment.ageFrom = fragment.createdMs + from;
-    fragment.ageUntil = fragment.createdMs + until;
-  }
-  return fragment.ageJson;
+/** The gzip body of one snapshot. */
+export interface WrittenSnapshot {
+  /** The gzip bytes: what is pushed. */
+  gzip: Uint8Array;
+  /** Size of the JSON they decompress to. */
+  rawBytes: number;
+  /** Chunks reused and compressed, over all kinds. */
+  chunks: ChunkStats;
 }
 
-// The JSON of each usage value, memoised per usage object so that unchanged usage keeps string identity.
+type Chunks = { [K in SnapshotListField]: KindChunks<SnapshotRecords[K]> };
+type FillsTable = { [K in SnapshotListField]: FillsOf<SnapshotRecords[K]> };
+
+// Ages change at minute, hour or day boundaries: the same string is kept until then, so unchanged objects keep
+// their compressed bytes.
+function ageJson(item: Packed<unknown>, nowMs: number): string {
+  if (nowMs >= item.ageFrom && nowMs < item.ageUntil) return item.ageJson;
+  const elapsed = nowMs - item.createdMs;
+  item.ageJson = intern(`"${formatAge(elapsed)}"`);
+  if (Number.isFinite(elapsed)) {
+    const { from, until } = ageValidity(elapsed);
+    item.ageFrom = item.createdMs + from;
+    item.ageUntil = item.createdMs + until;
+  }
+  return item.ageJson;
+}
+
+const NO_FILLS: FillsOf<unknown> = () => {};
+
+/** Serialises builds; holds the compressed chunks, so one writer lives as long as its snapshot service. */
+export class SnapshotWriter {
+  readonly #chunks: Chunks;
+  readonly #fills: FillsTable;
+  readonly #quotaPrefixes = holePrefixes(PACKING.resourceQuotas);
+  readonly #limitRangePrefixes = holePrefixes(PACKING.limitRanges);
+  #inputs: WriteInputs | undefined;
+  #epoch = 0;
+  // A released body. Writing megabytes into fresh memory costs more in page faults than the copy itself, so a
+  // buffer handed back by `release` is reused by the next build.
+  #spare: Uint8Array | undefined;
+
+  constructor() {
+    const chunks: Partial<Record<SnapshotListField, KindChunks<unknown>>> = {};
+    for (const { field } of SNAPSHOT_LIST_FIELDS) {
+      // Quotas and limit ranges are also written inside their namespace, from their uncompressed bytes.
+      const keepRaw = field === "resourceQuotas" || field === "limitRanges";
+      chunks[field] = new KindChunks(holePrefixes(PACKING[field]), keepRaw);
+    }
+    this.#chunks = chunks as Chunks;
+    const age: FillsOf<unknown> = (item, into) => {
+      into[0] = ageJson(item, this.#now());
+    };
+    this.#fills = {
+      pods: (item, into) => this.#fillPod(item, into),
+      deployments: age,
+      statefulSets: age,
+      daemonSets: age,
+      replicaSets: NO_FILLS,
+      jobs: NO_FILLS,
+      cronJobs: NO_FILLS,
+      services: age,
+      ingresses: age,
+      namespaces: (item, into) => this.#fillNamespace(item, into),
+      configMaps: NO_FILLS,
+      secrets: NO_FILLS,
+      resourceQuotas: age,
+      limitRanges: age,
+      networkPolicies: age,
+      serviceAccounts: age,
+      pvs: NO_FILLS,
+      pvcs: NO_FILLS,
+      nodes: (item, into) => this.#fillNode(item, into),
+      events: NO_FILLS,
+    };
+  }
+
+  /** Compressed bytes held for all kinds. */
+  get compressedBytes(): number {
+    let n = 0;
+    for (const { field } of SNAPSHOT_LIST_FIELDS) n += this.#chunks[field].compressedBytes;
+    return n;
+  }
+
+  /** The snapshot as a gzip body. */
+  write(inputs: WriteInputs): WrittenSnapshot {
+    this.#inputs = inputs;
+    const epoch = ++this.#epoch;
+    const out = new GzipBody();
+    const total: ChunkStats = { reused: 0, compressed: 0, compressedRawBytes: 0 };
+    try {
+      out.text(
+        `{"clusterId":${JSON.stringify(inputs.clusterId)},"fetchedAt":${JSON.stringify(inputs.fetchedAt)}`,
+      );
+      out.text(`,"version":${inputs.version}`);
+      for (const { field, omitempty } of SNAPSHOT_LIST_FIELDS) {
+        if (omitempty && inputs.lists[field].length === 0) continue;
+        out.text(`,"${field}":[`);
+        const stats = this.#writeList(field, out, epoch);
+        total.reused += stats.reused;
+        total.compressed += stats.compressed;
+        total.compressedRawBytes += stats.compressedRawBytes;
+        out.text("]");
+      }
+      out.text(`,"summary":${JSON.stringify(inputs.stats.summary)}}`);
+    } finally {
+      this.#inputs = undefined;
+    }
+    const spare = this.#spare;
+    this.#spare = undefined;
+    return { ...out.finish(spare), chunks: total };
+  }
+
+  /** Takes back the body of {@linkcode write} once it is no longer used. */
+  release(gzip: Uint8Array): void {
+    const buffer = new Uint8Array(gzip.buffer);
+    if (!this.#spare || buffer.length > this.#spare.length) this.#spare = buffer;
+  }
+
+  #writeList<K extends SnapshotListField>(field: K, out: GzipBody, epoch: number): ChunkStats {
+    const chunks: KindChunks<SnapshotRecords[K]> = this.#chunks[field];
+    const items: readonly PackedItem<K>[] = (this.#inputs as WriteInputs).lists[field];
+    return chunks.write(items, this.#fills[field], out, epoch);
+  }
+
+  #now(): number {
+    return (this.#inputs as WriteInputs).nowMs;
+  }
+
+  #fillPod(item: PackedItem<"pods">, into: Fill[]): void {
+    const inputs = this.#inputs as WriteInputs;
+    into[POD_HOLES.age] = ageJson(item, inputs.nowMs);
+    const usage = inputs.podUsage.size > 0 ? inputs.podUsage.get(item.record.key) : undefined;
+    if (usage) {
+      const [cpu, memory] = usageFills(usage);
+      into[POD_HOLES.cpuUsage] = cpu;
+      into[POD_HOLES.memoryUsage] = memory;
+    } else {
+      into[POD_HOLES.cpuUsage] = undefined;
+      into[POD_HOLES.memoryUsage] = undefined;
+    }
+  }
+
+  #fillNode(item: PackedItem<"nodes">, into: Fill[]): void {
+    const inputs = this.#inputs as WriteInputs;
+    const name = item.record.name;
+    into[NODE_HOLES.age] = ageJson(item, inputs.nowMs);
+    into[NODE_HOLES.metrics] = JSON.stringify(
+      nodeMetrics(item.record, inputs.nodeUsage.get(name), inputs.stats.podsPerNode.get(name) ?? 0),
+    );
+  }
+
+  #fillNamespace(item: PackedItem<"namespaces">, into: Fill[]): void {
+    const inputs = this.#inputs as WriteInputs;
+    const name = item.record.name;
+    into[NAMESPACE_HOLES.age] = ageJson(item, inputs.nowMs);
+    into[NAMESPACE_HOLES.resources] = JSON.stringify(inputs.stats.namespaceResources.get(name));
+    into[NAMESPACE_HOLES.quotas] = nestedList(
+      inputs.stats.quotasByNamespace.get(name),
+      this.#quotaPrefixes,
+      inputs.nowMs,
+    );
+    into[NAMESPACE_HOLES.limitRanges] = nestedList(
+      inputs.stats.limitRangesByNamespace.get(name),
+      this.#limitRangePrefixes,
+      inputs.nowMs,
+    );
+  }
+}
+
+// The JSON of each usage value, memoised per usage object; equal values compare equal as strings, so unchanged
+// usage keeps a pod's compressed bytes.
 const usageJson = new WeakMap<ResourceUsage, [string, string]>();
 
 function usageFills(usage: ResourceUsage): [string, string] {
@@ -73,182 +228,33 @@ function usageFills(usage: ResourceUsage): [string, string] {
   return fills;
 }
 
-// Writes a list, filling each object's holes; `fill` receives a reused buffer.
-function writer<T extends object>(
-  cache: FragmentCache<T>,
-  fill?: (item: T, fragment: Fragment, inputs: WriteInputs, fills: Fills) => void,
-): ListWriter<T> {
-  const fills: Fills = [];
-  return (items, out, inputs) => {
-    for (let i = 0; i < items.length; i++) {
-      if (i > 0) out.text(",");
-      const item = items[i];
-      const fragment = cache.get(item);
-      fill?.(item, fragment, inputs, fills);
-      fragment.write(out, fills);
-    }
-  };
-}
+const decoder = new TextDecoder();
 
-function summaryAge<T extends { summary: { createdAt: string } }>(): FragmentCache<T> {
-  return new FragmentCache<T>({ holes: [SUMMARY_AGE], createdAt: (o) => o.summary.createdAt });
-}
-
-function fillAge(_item: unknown, fragment: Fragment, inputs: WriteInputs, fills: Fills): void {
-  fills[0] = ageJson(fragment, inputs.nowMs);
-}
-
-/** Serialises builds; holds the fragment caches, so one writer lives as long as its snapshot service. */
-export class SnapshotWriter {
-  readonly #quotas = new FragmentCache<ResourceQuota>({ holes: [AGE], createdAt: (o) => o.createdAt });
-  readonly #limitRanges = new FragmentCache<LimitRange>({ holes: [AGE], createdAt: (o) => o.createdAt });
-  readonly #writers: ListWriters;
-  // The previous snapshot's size: the next one is almost always about as large.
-  #lastSize = 0;
-  // A released output buffer. Writing 30 MB into fresh memory costs more in page faults than the copy itself,
-  // so a buffer handed back by `release` is reused by the next build.
-  #spare: Uint8Array | undefined;
-
-  constructor() {
-    const pods = new FragmentCache<Pod>({
-      holes: [SUMMARY_AGE, { path: ["status", "cpuUsage"], live: true }, {
-        path: ["status", "memoryUsage"],
-        live: true,
-      }],
-      createdAt: (o) => o.summary.createdAt,
-      keyOf: (o) => `${o.summary.namespace}/${o.summary.name}`,
-    });
-    const nodes = new FragmentCache<Node>({
-      holes: [SUMMARY_AGE, { path: ["metrics"], live: true }],
-      createdAt: (o) => o.summary.creationTime,
-    });
-    const namespaces = new FragmentCache<Namespace>({
-      holes: [
-        SUMMARY_AGE,
-        { path: ["resources"], live: true },
-        { path: ["quotas"], live: true },
-        { path: ["limitRanges"], live: true },
-      ],
-      createdAt: (o) => o.summary.createdAt,
-    });
-    const flatAge = <T extends { createdAt: string }>() =>
-      new FragmentCache<T>({ holes: [AGE], createdAt: (o) => o.createdAt });
-    const plain = <T extends object>() => writer(new FragmentCache<T>(NO_HOLES));
-    this.#writers = {
-      pods: writer(pods, fillPod),
-      deployments: writer(summaryAge(), fillAge),
-      statefulSets: writer(summaryAge(), fillAge),
-      daemonSets: writer(summaryAge(), fillAge),
-      replicaSets: plain(),
-      jobs: plain(),
-      cronJobs: plain(),
-      services: writer(summaryAge(), fillAge),
-      ingresses: writer(summaryAge(), fillAge),
-      namespaces: writer(
-        namespaces,
-        (ns, fragment, inputs, fills) => this.#fillNamespace(ns, fragment, inputs, fills),
-      ),
-      configMaps: plain(),
-      secrets: plain(),
-      resourceQuotas: writer(this.#quotas, fillAge),
-      limitRanges: writer(this.#limitRanges, fillAge),
-      networkPolicies: writer(flatAge(), fillAge),
-      serviceAccounts: writer(flatAge(), fillAge),
-      pvs: plain(),
-      pvcs: plain(),
-      nodes: writer(nodes, fillNode),
-      events: plain(),
-    };
-  }
-
-  /** The snapshot's JSON as UTF-8 bytes. */
-  write(inputs: WriteInputs): Uint8Array {
-    const out = new ByteSink(this.#lastSize + 64 * 1024, this.#spare);
-    this.#spare = undefined;
-    out.text(
-      `{"clusterId":${JSON.stringify(inputs.clusterId)},"fetchedAt":${JSON.stringify(inputs.fetchedAt)}`,
-    );
-    out.text(`,"version":${inputs.version}`);
-    for (const { field, omitempty } of SNAPSHOT_LIST_FIELDS) {
-      if (omitempty && inputs.lists[field].length === 0) continue;
-      out.text(`,"${field}":[`);
-      this.#writeList(field, out, inputs);
-      out.text("]");
-    }
-    out.text(`,"summary":${JSON.stringify(inputs.stats.summary)}}`);
-    this.#lastSize = out.length;
-    return out.result();
-  }
-
-  /** Takes back the output of {@linkcode write} once its bytes are no longer used. */
-  release(output: Uint8Array): void {
-    const buffer = new Uint8Array(output.buffer);
-    if (!this.#spare || buffer.length > this.#spare.length) this.#spare = buffer;
-  }
-
-  #writeList<K extends SnapshotListField>(field: K, out: ByteSink, inputs: WriteInputs): void {
-    const write: ListWriter<SnapshotItems[K]> = this.#writers[field];
-    write(inputs.lists[field], out, inputs);
-  }
-
-  #fillNamespace(ns: Namespace, fragment: Fragment, inputs: WriteInputs, fills: Fills): void {
-    const name = ns.summary.name;
-    fills[0] = ageJson(fragment, inputs.nowMs);
-    fills[1] = JSON.stringify(inputs.stats.namespaceResources.get(name) ?? ns.resources);
-    fills[2] = nestedList(this.#quotas, inputs.stats.quotasByNamespace.get(name), inputs.nowMs);
-    fills[3] = nestedList(this.#limitRanges, inputs.stats.limitRangesByNamespace.get(name), inputs.nowMs);
-  }
-}
-
-// Quotas and limit ranges inside a namespace reuse the fragments of the top-level lists.
-function nestedList<T extends object>(
-  cache: FragmentCache<T>,
-  items: readonly T[] | undefined,
+// Quotas and limit ranges inside a namespace, written from their uncompressed bytes with their current age.
+function nestedList(
+  items: readonly Packed<unknown>[] | undefined,
+  prefixes: readonly Uint8Array[],
   nowMs: number,
-): Uint8Array | undefined {
+): string | undefined {
   if (!items || items.length === 0) return undefined;
-  const out = new ByteSink(4096);
-  out.text("[");
-  items.forEach((item, i) => {
-    if (i > 0) out.text(",");
-    const fragment = cache.get(item);
-    fragment.write(out, [ageJson(fragment, nowMs)]);
-  });
-  out.text("]");
-  return out.result();
-}
-
-function fillPod(_pod: Pod, fragment: Fragment, inputs: WriteInputs, fills: Fills): void {
-  fills[0] = ageJson(fragment, inputs.nowMs);
-  const usage = inputs.podUsage.size > 0 ? inputs.podUsage.get(fragment.key) : undefined;
-  if (usage) {
-    const [cpu, memory] = usageFills(usage);
-    fills[1] = cpu;
-    fills[2] = memory;
-  } else {
-    fills[1] = undefined;
-    fills[2] = undefined;
+  const parts: string[] = [];
+  for (const item of items) {
+    const raw = item.raw as Uint8Array;
+    const fills = [ageJson(item, nowMs)];
+    const out = new Uint8Array(raw.length + 64 + prefixes[0].length);
+    const end = writeFilled(out, 0, item, raw, fills, prefixes);
+    parts.push(decoder.decode(out.subarray(0, end)));
   }
-}
-
-function fillNode(node: Node, fragment: Fragment, inputs: WriteInputs, fills: Fills): void {
-  fills[0] = ageJson(fragment, inputs.nowMs);
-  fills[1] = JSON.stringify(
-    nodeMetrics(
-      node,
-      inputs.nodeUsage.get(node.summary.name),
-      inputs.stats.podsPerNode.get(node.summary.name) ?? 0,
-    ),
-  );
+  return `[${parts.join(",")}]`;
 }
 
 // The node's `metrics` block for this build: usage against allocatable, pods against capacity (§2.4).
-function nodeMetrics(node: Node, usage: ResourceUsage | undefined, podsUsed: number): Node["metrics"] {
+function nodeMetrics(node: NodeRecord, usage: ResourceUsage | undefined, podsUsed: number): NodeMetrics {
   const stored = node.metrics;
   const cpuUsage = usage ? cpuNanocores(usage.cpu) : undefined;
   const memoryUsage = usage ? memoryBytes(usage.memory) : undefined;
-  const cpuAllocatable = cpuNanocores(node.allocatable.cpu ?? "0");
-  const memoryAllocatable = memoryBytes(node.allocatable.memory ?? "0");
+  const cpuAllocatable = cpuNanocores(node.allocatableCpu);
+  const memoryAllocatable = memoryBytes(node.allocatableMemory);
   return {
     cpu: {
       usage: usage?.cpu ?? "",

@@ -1,29 +1,29 @@
 /**
  * The snapshot service: reads the informer stores (never the API), computes the time-relative and cross-object
- * fields, and produces the `ClusterSnapshot` JSON the push scheduler sends (master-protocol §2, §5).
+ * fields, and produces the gzipped `ClusterSnapshot` the push scheduler sends (master-protocol §2, §5).
  *
  * @module
  */
 
+import { gunzipSync } from "node:zlib";
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
-import type { ClusterSnapshot, ClusterSummary, SnapshotItems, SnapshotListField } from "../../model/mod.ts";
+import type { ClusterSnapshot, ClusterSummary, SnapshotListField } from "../../model/mod.ts";
 import { SNAPSHOT_LIST_FIELDS } from "../../model/mod.ts";
+import type { PackedHandle, PackedItem, PackedSource } from "../repository/mod.ts";
+import type { ChunkStats } from "./_chunks.ts";
 import { type CrossObjectStats, crossObjectStats, type SnapshotLists } from "./_stats.ts";
-import { SnapshotWriter, type WriteInputs } from "./_writer.ts";
+import { SnapshotWriter, type WrittenSnapshot } from "./_writer.ts";
 import type { ResourceUsage, UsageSource } from "./metrics.ts";
 
-/** Read access to the cached model objects of one kind (an informer `Store` satisfies it). */
-export interface ReadHandle<T> {
-  /** Every cached object; the objects are immutable and replaced when they change. */
-  list(): Iterable<T>;
-}
+/** Read access to the packed objects of one kind (an informer `Store` satisfies it). */
+export type ReadHandle<T> = PackedHandle<T>;
 
 /**
  * The stores a snapshot reads, keyed by the snapshot's list field names. A kind that is absent (disabled, or
  * not permitted) is sent as an empty list.
  */
-export type SnapshotSource = { readonly [K in SnapshotListField]?: ReadHandle<SnapshotItems[K]> };
+export type SnapshotSource = PackedSource;
 
 /** Options of {@linkcode SnapshotService}. */
 export interface SnapshotServiceOptions {
@@ -38,7 +38,7 @@ export interface SnapshotServiceOptions {
 const NO_USAGE: ReadonlyMap<string, ResourceUsage> = new Map();
 const textDecoder = new TextDecoder();
 
-/** One built snapshot: its identity and summary at once, its JSON on demand. */
+/** One built snapshot: its identity, summary and gzip body. */
 export interface BuiltSnapshot {
   /** The cluster ID sent in the body. */
   readonly clusterId: string;
@@ -50,75 +50,75 @@ export interface BuiltSnapshot {
   readonly summary: ClusterSummary;
   /** Number of objects in each list. */
   readonly counts: Readonly<Record<SnapshotListField, number>>;
-  /**
-   * The `ClusterSnapshot` JSON as UTF-8 bytes, assembled once from cached per-object fragments: what the push
-   * path compresses and sends.
-   */
+  /** The `ClusterSnapshot` JSON as a gzip member: what the push path sends. Throws after {@linkcode release}. */
+  readonly gzip: Uint8Array;
+  /** Size of the JSON the body decompresses to. */
+  readonly rawBytes: number;
+  /** Compressed chunks reused and written by this build. */
+  readonly chunks: ChunkStats;
+  /** The `ClusterSnapshot` JSON as UTF-8 bytes (decompressed from the body; for tools and tests). */
   bytes(): Uint8Array;
-  /** The `ClusterSnapshot` JSON text (decoded from {@linkcode bytes}; for logs and tests). */
+  /** The `ClusterSnapshot` JSON text (decompressed from the body once; for tools and tests). */
   json(): string;
   /** The snapshot as an object, exactly as the Master will decode it (parsed from {@linkcode json}). */
   snapshot(): ClusterSnapshot;
-  /**
-   * Hands the bytes' buffer back for the next build to reuse (optional: call it once the push has compressed or
-   * sent them). Afterwards {@linkcode bytes} throws; text from {@linkcode json} stays valid.
-   */
+  /** Hands the body's buffer back for the next build to reuse; afterwards the body must not be read. */
   release(): void;
 }
 
-// The snapshot of one build; the writer fills its bytes on first use.
+// The snapshot of one build.
 class Built implements BuiltSnapshot {
   readonly clusterId: string;
   readonly fetchedAt: string;
   readonly version: number;
   readonly summary: ClusterSummary;
   readonly counts: Readonly<Record<SnapshotListField, number>>;
+  readonly rawBytes: number;
+  readonly chunks: ChunkStats;
   readonly #writer: SnapshotWriter;
-  readonly #inputs: WriteInputs;
-  #bytes: Uint8Array | undefined;
+  #gzip: Uint8Array | undefined;
   #json: string | undefined;
-  #released = false;
 
-  constructor(writer: SnapshotWriter, inputs: WriteInputs) {
-    this.clusterId = inputs.clusterId;
-    this.fetchedAt = inputs.fetchedAt;
-    this.version = inputs.version;
-    this.summary = inputs.stats.summary;
+  constructor(
+    writer: SnapshotWriter,
+    head: { clusterId: string; fetchedAt: string; version: number; summary: ClusterSummary },
+    lists: SnapshotLists,
+    written: WrittenSnapshot,
+  ) {
+    this.clusterId = head.clusterId;
+    this.fetchedAt = head.fetchedAt;
+    this.version = head.version;
+    this.summary = head.summary;
     const counts = {} as Record<SnapshotListField, number>;
-    for (const { field } of SNAPSHOT_LIST_FIELDS) counts[field] = inputs.lists[field].length;
+    for (const { field } of SNAPSHOT_LIST_FIELDS) counts[field] = lists[field].length;
     this.counts = counts;
+    this.rawBytes = written.rawBytes;
+    this.chunks = written.chunks;
     this.#writer = writer;
-    this.#inputs = inputs;
+    this.#gzip = written.gzip;
   }
 
-  /**
-   * The `ClusterSnapshot` JSON as UTF-8 bytes, assembled once from cached per-object fragments: what the push
-   * path compresses and sends.
-   */
+  get gzip(): Uint8Array {
+    if (this.#gzip === undefined) throw new Error(`Cannot read snapshot ${this.version}: it was released`);
+    return this.#gzip;
+  }
+
   bytes(): Uint8Array {
-    if (this.#released) throw new Error(`Cannot read snapshot ${this.version}: it was released`);
-    return this.#bytes ??= this.#writer.write(this.#inputs);
+    return new Uint8Array(gunzipSync(this.gzip));
   }
 
-  /**
-   * Hands the bytes' buffer back for the next build to reuse (optional: call it once the push has compressed or
-   * sent them). Afterwards {@linkcode bytes} throws; text from {@linkcode json} stays valid.
-   */
-  release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    if (this.#bytes) this.#writer.release(this.#bytes);
-    this.#bytes = undefined;
-  }
-
-  /** The `ClusterSnapshot` JSON text (decoded from {@linkcode bytes}; for logs and tests). */
   json(): string {
     return this.#json ??= textDecoder.decode(this.bytes());
   }
 
-  /** The snapshot as an object, exactly as the Master will decode it (parsed from {@linkcode json}). */
   snapshot(): ClusterSnapshot {
     return JSON.parse(this.json());
+  }
+
+  release(): void {
+    if (this.#gzip === undefined) return;
+    this.#writer.release(this.#gzip);
+    this.#gzip = undefined;
   }
 }
 
@@ -145,8 +145,8 @@ export class SnapshotService {
   }
 
   /**
-   * Reads every store and computes the cross-object fields. The returned snapshot is a consistent view of this
-   * moment: later store changes do not affect it. No API call is made.
+   * Reads every store, computes the cross-object fields and writes the gzip body. The returned snapshot is a
+   * consistent view of this moment: later store changes do not affect it. No API call is made.
    */
   build(): BuiltSnapshot {
     const nowMs = this.#clock.now();
@@ -157,7 +157,7 @@ export class SnapshotService {
     const podUsage = this.#usage?.podUsage() ?? NO_USAGE;
     const nodeUsage = this.#usage?.nodeUsage() ?? NO_USAGE;
     const clusterId = this.#clusterId;
-    return new Built(this.#writer, {
+    const written = this.#writer.write({
       clusterId,
       fetchedAt,
       version,
@@ -167,6 +167,12 @@ export class SnapshotService {
       podUsage,
       nodeUsage,
     });
+    return new Built(this.#writer, { clusterId, fetchedAt, version, summary: stats.summary }, lists, written);
+  }
+
+  /** Compressed bytes held for every cached object (for the memory figures). */
+  get compressedBytes(): number {
+    return this.#writer.compressedBytes;
   }
 
   #readLists(): SnapshotLists {
@@ -176,9 +182,9 @@ export class SnapshotService {
     return lists as SnapshotLists;
   }
 
-  #read<K extends SnapshotListField>(field: K): readonly SnapshotItems[K][] {
-    const handle: ReadHandle<SnapshotItems[K]> | undefined = this.#source[field];
-    const items = handle?.list();
+  #read<K extends SnapshotListField>(field: K): readonly PackedItem<K>[] {
+    const handle: PackedHandle<PackedItem<K>> | undefined = this.#source[field];
+    const items = handle?.values();
     // Copied so that store changes after this moment cannot reach this build's JSON.
     return items === undefined ? [] : Array.from(items);
   }

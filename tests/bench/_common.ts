@@ -10,7 +10,8 @@ import { RESOURCES } from "../../agent/informer/mod.ts";
 import { type Converters, createConverters } from "../../agent/repository/converters/mod.ts";
 import type { KubeObject } from "../../agent/sdk/mod.ts";
 import type { SnapshotSource } from "../../agent/service/snapshot.ts";
-import type { SnapshotListField } from "../../model/mod.ts";
+import { packedSourceOf } from "../../agent/repository/mod.ts";
+import type { SnapshotItems, SnapshotListField } from "../../model/mod.ts";
 
 /** The snapshot list field fed by each Kubernetes kind. */
 export const FIELD_BY_KIND: ReadonlyMap<string, SnapshotListField> = new Map(
@@ -18,7 +19,7 @@ export const FIELD_BY_KIND: ReadonlyMap<string, SnapshotListField> = new Map(
 );
 
 /** Converted objects per snapshot list field, as plain arrays. */
-export type ConvertedLists = Partial<Record<SnapshotListField, unknown[]>>;
+export type ConvertedLists = { [K in SnapshotListField]?: SnapshotItems[K][] };
 
 /** Converts simulator objects through the agent's converters, grouped by snapshot list field. */
 export function convertAll(
@@ -29,7 +30,7 @@ export function convertAll(
   for (const object of objects) {
     const field = object.kind ? FIELD_BY_KIND.get(object.kind) : undefined;
     if (!field) continue;
-    const converter = converters[field] as { convert(o: KubeObject): unknown };
+    const converter = converters[field] as unknown as { convert(o: KubeObject): never };
     (lists[field] ??= []).push(converter.convert(object));
   }
   return lists;
@@ -37,9 +38,7 @@ export function convertAll(
 
 /** A snapshot source reading the given arrays (what informer stores provide). */
 export function sourceOf(lists: ConvertedLists): SnapshotSource {
-  const source: Record<string, { list(): Iterable<unknown> }> = {};
-  for (const [field, items] of Object.entries(lists)) source[field] = { list: () => items ?? [] };
-  return source as SnapshotSource;
+  return packedSourceOf(lists);
 }
 
 /** Gzips bytes exactly as the agent's gateway does before a push. */

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { nodeUsageMap, podUsageMap, SnapshotService, type SnapshotSource } from "../../agent/service/mod.ts";
-import { convertPod } from "../../agent/repository/converters/mod.ts";
+import { convertPod, packAll, packItem } from "../../agent/repository/mod.ts";
 import type { Clock } from "../../agent/clock.ts";
-import type { ClusterSnapshot, Pod, SnapshotListField } from "../../model/mod.ts";
+import type { ClusterSnapshot, SnapshotListField } from "../../model/mod.ts";
 import {
   type ConvertedFixtures,
   convertedFixtures,
@@ -188,13 +188,13 @@ Deno.test("SnapshotService JSON equals each stored object's own JSON outside bui
 
 Deno.test("SnapshotService re-serialises an object replaced in the store and keeps each build consistent", () => {
   const converted = convertedFixtures();
-  let pods: Pod[] = converted.pods;
-  const source = { ...fixtureSource(converted), pods: { list: () => pods } };
+  let pods = packAll("pods", converted.pods);
+  const source = { ...fixtureSource(converted), pods: { values: () => pods } };
   const service = new SnapshotService(source, { clusterId: "c", clock: clockAt(FIXTURE_NOW) });
   const before = service.build();
   const raw = fixture("pods", "debug-shell");
   const replaced = convertPod({ ...raw, status: { ...raw.status, phase: "Failed" } });
-  pods = pods.map((p) => p.summary.name === "debug-shell" ? replaced : p);
+  pods = pods.map((p) => p.record.key.endsWith("/debug-shell") ? packItem("pods", replaced) : p);
   const after = service.build();
   const phase = (s: ClusterSnapshot) => s.pods.find((p) => p.summary.name === "debug-shell")?.status.phase;
   assert.equal(phase(after.snapshot()), "Failed");
@@ -203,7 +203,7 @@ Deno.test("SnapshotService re-serialises an object replaced in the store and kee
 });
 
 Deno.test("SnapshotService sends [] for absent required kinds and omits empty optional lists (§10.3)", () => {
-  const service = new SnapshotService({ pods: { list: () => [] } }, {
+  const service = new SnapshotService({ pods: { values: () => [] } }, {
     clusterId: "c",
     clock: clockAt(FIXTURE_NOW),
   });
