@@ -141,10 +141,7 @@ export class Agent {
     });
   }
 
-  /**
-   * Builds one snapshot as a gzip body (the push path: stores only, no API call, no raw JSON buffer). The caller
-   * releases it once sent so the next build reuses its buffer.
-   */
+  /** Builds one snapshot as a gzip body in parts (the push path: stores only, no API call, no raw JSON buffer). */
   buildSnapshot(): BuiltSnapshot {
     const started = performance.now();
     const built = this.snapshots.build();
@@ -195,7 +192,7 @@ export class Agent {
       producer: {
         build: () => {
           const built = this.buildSnapshot();
-          return { json: { gzip: built.gzip, rawBytes: built.rawBytes }, release: () => built.release() };
+          return { json: { parts: built.parts, gzipBytes: built.gzipBytes, rawBytes: built.rawBytes } };
         },
       },
       changes: {

@@ -11,6 +11,7 @@
 
 import { Agent } from "./agent.ts";
 import { type AgentConfig, ConfigError, loadConfig, parseDuration, readEnv, SETTINGS } from "./config.ts";
+import { streamParts } from "./gateway/mod.ts";
 import { RESOURCES } from "./informer/mod.ts";
 import type { Logger } from "./scheduler/mod.ts";
 
@@ -50,10 +51,29 @@ function stderrLogger(): Logger {
   return { debug: () => {}, info: () => {}, warn: write("WARN"), error: write("ERROR") };
 }
 
+/** Where the command writes: text lines, and the snapshot JSON as a byte stream. */
+export interface SnapshotCommandIo {
+  /** Writes a line to standard output. */
+  out: (text: string) => void;
+  /** Writes a line to standard error. */
+  err: (text: string) => void;
+  /** Writes the snapshot JSON followed by a newline (default: streamed to standard output). */
+  json?: (body: ReadableStream<Uint8Array>) => Promise<void>;
+}
+
+/**
+ * Streams JSON to standard output in chunks, so printing a large snapshot never holds it whole: the gzip body is
+ * decompressed as it is written.
+ */
+async function streamToStdout(body: ReadableStream<Uint8Array>): Promise<void> {
+  await body.pipeTo(Deno.stdout.writable, { preventClose: true });
+  await Deno.stdout.write(new Uint8Array([0x0a]));
+}
+
 /** Runs the command; returns the exit code. Output goes to the given writers (stdout / stderr by default). */
 export async function snapshotCommand(
   args: readonly string[],
-  io: { out: (text: string) => void; err: (text: string) => void } = {
+  io: SnapshotCommandIo = {
     out: (text) => console.log(text),
     err: (text) => console.error(text),
   },
@@ -105,7 +125,11 @@ export async function snapshotCommand(
       io.err(`Skipped kinds (forbidden or not served): ${result.unavailable.join(", ")}`);
     }
     const built = agent.snapshots.build();
-    io.out(parsed.summary ? summaryTable(agent, built.counts) : built.json());
+    if (parsed.summary) io.out(summaryTable(agent, built.counts));
+    else {
+      const json = streamParts(built.parts).pipeThrough(new DecompressionStream("gzip"));
+      await (io.json ?? streamToStdout)(json);
+    }
     return 0;
   } finally {
     await agent.stop();

@@ -17,14 +17,19 @@ export function permissionFlags(task: string): string[] {
   return task.split(/\s+/).filter((word) => word.startsWith("--allow-") || word.startsWith("--deny-"));
 }
 
-/** Reads the `start` task's flags from deno.json. */
+/** The `--v8-flags=…` words of a task (the runtime settings shipped with the agent). */
+export function v8Flags(task: string): string[] {
+  return task.split(/\s+/).filter((word) => word.startsWith("--v8-flags="));
+}
+
+/** Reads the `start` task's flags from deno.json: permissions, then V8 settings. */
 export async function startFlags(
   denoJson: URL = new URL("../deno.json", import.meta.url),
 ): Promise<string[]> {
   const config = JSON.parse(await Deno.readTextFile(denoJson)) as { tasks?: Record<string, string> };
   const start = config.tasks?.start;
   if (!start) throw new Error(`Cannot find the "start" task in ${denoJson.pathname}`);
-  return permissionFlags(start);
+  return [...permissionFlags(start), ...v8Flags(start)];
 }
 
 const UNREACHABLE =

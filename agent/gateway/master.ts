@@ -28,12 +28,46 @@ export const DEFAULT_RESULT_TIMEOUT_MS = 30_000;
 /** Error bodies are read up to this size: a proxy's HTML page does not belong in a log line. */
 const MAX_ERROR_BODY = 64 * 1024;
 
-/** A snapshot body already compressed (the snapshot service writes gzip directly). */
+/** A snapshot body already compressed (the snapshot service writes gzip directly), streamed as it is. */
 export interface GzippedSnapshot {
-  /** A complete gzip member holding the `ClusterSnapshot` JSON. */
-  gzip: Uint8Array;
+  /** One gzip member holding the `ClusterSnapshot` JSON, in parts to send in order. */
+  parts: readonly Uint8Array[];
+  /** Size of the gzip member. */
+  gzipBytes: number;
   /** Size of the JSON inside. */
   rawBytes: number;
+}
+
+/** Bytes per request-body chunk when streaming parts. */
+const STREAM_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * A byte stream over parts, coalescing small parts into chunks of about 64 KiB. Streaming keeps the body out of
+ * native memory: measured on Deno 2.9, 60 pushes of a 3.8 MB body as one `Uint8Array` left RSS ~70 MiB higher
+ * (a `Blob`, ~230 MiB higher), streamed in 64 KiB chunks ~8 MiB.
+ */
+export function streamParts(parts: readonly Uint8Array[]): ReadableStream<Uint8Array<ArrayBuffer>> {
+  let index = 0;
+  return new ReadableStream<Uint8Array<ArrayBuffer>>({
+    pull(controller) {
+      if (index >= parts.length) {
+        controller.close();
+        return;
+      }
+      let size = 0;
+      let end = index;
+      while (end < parts.length && (end === index || size + parts[end].length <= STREAM_CHUNK_BYTES)) {
+        size += parts[end++].length;
+      }
+      const chunk = new Uint8Array(size);
+      let at = 0;
+      for (; index < end; index++) {
+        chunk.set(parts[index], at);
+        at += parts[index].length;
+      }
+      controller.enqueue(chunk);
+    },
+  });
 }
 
 /** What a push sends: JSON text or bytes (gzipped here), or an already gzipped body (sent as it is). */
@@ -259,9 +293,9 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
     options: PushSnapshotOptions = {},
   ): Promise<PushSnapshotResult> {
     const compressStarted = performance.now();
-    const { body, rawBytes } = isGzipped(json)
-      ? { body: json.gzip as Uint8Array<ArrayBuffer>, rawBytes: json.rawBytes }
-      : await gzipSnapshot(json);
+    const { body, rawBytes, gzipBytes } = isGzipped(json)
+      ? { body: streamParts(json.parts), rawBytes: json.rawBytes, gzipBytes: json.gzipBytes }
+      : await gzipSnapshot(json).then((g) => ({ ...g, gzipBytes: g.body.byteLength }));
     const compressMs = performance.now() - compressStarted;
     const status = await this.#exchange({
       method: "POST",
@@ -271,7 +305,7 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
       timeoutMs: options.timeoutMs ?? this.#pushTimeoutMs,
       signal: options.signal,
     }, drain);
-    return { status, rawBytes, gzipBytes: body.byteLength, compressMs };
+    return { status, rawBytes, gzipBytes, compressMs };
   }
 
   async heartbeat(options: MasterRequestOptions = {}): Promise<void> {

@@ -61,8 +61,6 @@ export const consoleLogger: Logger = {
 export interface BuiltSnapshot {
   /** The ClusterSnapshot JSON, including `clusterId`: text, bytes, or an already gzipped body. */
   json: SnapshotBody;
-  /** Called once the body was sent or given up, so its buffer can serve the next build. */
-  release?(): void;
 }
 
 /** Builds a fresh snapshot from the caches; called once per push, at send time. */
@@ -333,8 +331,6 @@ export class PushLoop {
       if (signal.aborted) return true;
       this.#fail(trigger, "push", startedAt, error);
       return false;
-    } finally {
-      built.release?.();
     }
   }
 

@@ -218,7 +218,7 @@ const FINAL_BLOCK = new Uint8Array([1, 0, 0, 0xff, 0xff]);
 
 /**
  * A gzip member assembled from parts: compressed chunks as they are, other text as stored blocks. Nothing is
- * copied until {@linkcode finish}, which writes the parts once into the body.
+ * copied: the parts are streamed to the Master as they are.
  */
 export class GzipBody {
   readonly #parts: Uint8Array[] = [GZIP_HEADER];
@@ -252,21 +252,18 @@ export class GzipBody {
     return this.#rawLength + this.#text.length;
   }
 
-  /** The gzip bytes, written into `reuse` when it is large enough. */
-  finish(reuse?: Uint8Array): { gzip: Uint8Array; rawBytes: number } {
+  /**
+   * Ends the member: the parts in order (header, compressed chunks, stored text, final block, trailer). The
+   * compressed chunks are the cache's own buffers, shared, never copied; the body is streamed from the parts.
+   */
+  finish(): { parts: Uint8Array[]; gzipBytes: number; rawBytes: number } {
     this.#flushText();
     const trailer = new Uint8Array(8);
     const view = new DataView(trailer.buffer);
     view.setUint32(0, this.#crc >>> 0, true);
     view.setUint32(4, this.#rawLength >>> 0, true);
-    const size = this.#size + FINAL_BLOCK.length + trailer.length;
-    const body = reuse && reuse.length >= size ? reuse.subarray(0, size) : new Uint8Array(size);
-    let at = 0;
-    for (const part of [...this.#parts, FINAL_BLOCK, trailer]) {
-      body.set(part, at);
-      at += part.length;
-    }
-    return { gzip: body, rawBytes: this.#rawLength };
+    const parts = [...this.#parts, FINAL_BLOCK, trailer];
+    return { parts, gzipBytes: this.#size + FINAL_BLOCK.length + trailer.length, rawBytes: this.#rawLength };
   }
 
   #flushText(): void {

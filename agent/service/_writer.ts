@@ -48,8 +48,10 @@ export interface WriteInputs {
 
 /** The gzip body of one snapshot. */
 export interface WrittenSnapshot {
-  /** The gzip bytes: what is pushed. */
-  gzip: Uint8Array;
+  /** The gzip member in parts, to be sent in order: what is pushed. */
+  parts: Uint8Array[];
+  /** Size of the gzip member. */
+  gzipBytes: number;
   /** Size of the JSON they decompress to. */
   rawBytes: number;
   /** Chunks reused and compressed, over all kinds. */
@@ -83,9 +85,6 @@ export class SnapshotWriter {
   readonly #limitRangePrefixes = holePrefixes(PACKING.limitRanges);
   #inputs: WriteInputs | undefined;
   #epoch = 0;
-  // A released body. Writing megabytes into fresh memory costs more in page faults than the copy itself, so a
-  // buffer handed back by `release` is reused by the next build.
-  #spare: Uint8Array | undefined;
 
   constructor() {
     const chunks: Partial<Record<SnapshotListField, KindChunks<unknown>>> = {};
@@ -153,15 +152,7 @@ export class SnapshotWriter {
     } finally {
       this.#inputs = undefined;
     }
-    const spare = this.#spare;
-    this.#spare = undefined;
-    return { ...out.finish(spare), chunks: total };
-  }
-
-  /** Takes back the body of {@linkcode write} once it is no longer used. */
-  release(gzip: Uint8Array): void {
-    const buffer = new Uint8Array(gzip.buffer);
-    if (!this.#spare || buffer.length > this.#spare.length) this.#spare = buffer;
+    return { ...out.finish(), chunks: total };
   }
 
   #writeList<K extends SnapshotListField>(field: K, out: GzipBody, epoch: number): ChunkStats {

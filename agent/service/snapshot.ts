@@ -50,20 +50,23 @@ export interface BuiltSnapshot {
   readonly summary: ClusterSummary;
   /** Number of objects in each list. */
   readonly counts: Readonly<Record<SnapshotListField, number>>;
-  /** The `ClusterSnapshot` JSON as a gzip member: what the push path sends. Throws after {@linkcode release}. */
-  readonly gzip: Uint8Array;
+  /**
+   * The `ClusterSnapshot` JSON as one gzip member, in parts to send in order (the compressed chunks are shared
+   * with the cache, never copied): what the push path streams.
+   */
+  readonly parts: readonly Uint8Array[];
+  /** Size of the gzip member. */
+  readonly gzipBytes: number;
   /** Size of the JSON the body decompresses to. */
   readonly rawBytes: number;
   /** Compressed chunks reused and written by this build. */
   readonly chunks: ChunkStats;
-  /** The `ClusterSnapshot` JSON as UTF-8 bytes (decompressed from the body; for tools and tests). */
-  bytes(): Uint8Array;
+  /** The gzip member as one buffer (a copy; for tools and tests). */
+  gzip(): Uint8Array;
   /** The `ClusterSnapshot` JSON text (decompressed from the body once; for tools and tests). */
   json(): string;
   /** The snapshot as an object, exactly as the Master will decode it (parsed from {@linkcode json}). */
   snapshot(): ClusterSnapshot;
-  /** Hands the body's buffer back for the next build to reuse; afterwards the body must not be read. */
-  release(): void;
 }
 
 // The snapshot of one build.
@@ -73,14 +76,13 @@ class Built implements BuiltSnapshot {
   readonly version: number;
   readonly summary: ClusterSummary;
   readonly counts: Readonly<Record<SnapshotListField, number>>;
+  readonly parts: readonly Uint8Array[];
+  readonly gzipBytes: number;
   readonly rawBytes: number;
   readonly chunks: ChunkStats;
-  readonly #writer: SnapshotWriter;
-  #gzip: Uint8Array | undefined;
   #json: string | undefined;
 
   constructor(
-    writer: SnapshotWriter,
     head: { clusterId: string; fetchedAt: string; version: number; summary: ClusterSummary },
     lists: SnapshotLists,
     written: WrittenSnapshot,
@@ -92,33 +94,28 @@ class Built implements BuiltSnapshot {
     const counts = {} as Record<SnapshotListField, number>;
     for (const { field } of SNAPSHOT_LIST_FIELDS) counts[field] = lists[field].length;
     this.counts = counts;
+    this.parts = written.parts;
+    this.gzipBytes = written.gzipBytes;
     this.rawBytes = written.rawBytes;
     this.chunks = written.chunks;
-    this.#writer = writer;
-    this.#gzip = written.gzip;
   }
 
-  get gzip(): Uint8Array {
-    if (this.#gzip === undefined) throw new Error(`Cannot read snapshot ${this.version}: it was released`);
-    return this.#gzip;
-  }
-
-  bytes(): Uint8Array {
-    return new Uint8Array(gunzipSync(this.gzip));
+  gzip(): Uint8Array {
+    const out = new Uint8Array(this.gzipBytes);
+    let at = 0;
+    for (const part of this.parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
   }
 
   json(): string {
-    return this.#json ??= textDecoder.decode(this.bytes());
+    return this.#json ??= textDecoder.decode(gunzipSync(this.gzip()));
   }
 
   snapshot(): ClusterSnapshot {
     return JSON.parse(this.json());
-  }
-
-  release(): void {
-    if (this.#gzip === undefined) return;
-    this.#writer.release(this.#gzip);
-    this.#gzip = undefined;
   }
 }
 
@@ -167,7 +164,7 @@ export class SnapshotService {
       podUsage,
       nodeUsage,
     });
-    return new Built(this.#writer, { clusterId, fetchedAt, version, summary: stats.summary }, lists, written);
+    return new Built({ clusterId, fetchedAt, version, summary: stats.summary }, lists, written);
   }
 
   /** Compressed bytes held for every cached object (for the memory figures). */

@@ -141,7 +141,7 @@ export function churnPods(fixture: SnapshotFixture, fraction: number, round: num
 }
 
 /**
- * One build exactly as the agent's push path runs it (stores → gzip body, buffer released afterwards); returns
+ * One build exactly as the agent's push path runs it (stores → gzip body in parts); returns
  * the sizes and the time in ms. Compression is part of the build (changed chunks only), so `gzipMs` is 0.
  */
 export function buildAndCompress(
@@ -150,7 +150,10 @@ export function buildAndCompress(
   const t0 = performance.now();
   const built = service.build();
   const t1 = performance.now();
-  const result = { rawBytes: built.rawBytes, gzipBytes: built.gzip.length, buildMs: t1 - t0, gzipMs: 0 };
-  built.release();
-  return Promise.resolve(result);
+  return Promise.resolve({
+    rawBytes: built.rawBytes,
+    gzipBytes: built.gzipBytes,
+    buildMs: t1 - t0,
+    gzipMs: 0,
+  });
 }

@@ -16,6 +16,9 @@
 
 import { stripObject } from "../../agent/informer/mod.ts";
 import type { KubeObject } from "../../agent/sdk/mod.ts";
+import { createConverters, type PackedItem } from "../../agent/repository/mod.ts";
+import { SnapshotService } from "../../agent/service/mod.ts";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { startFakeApiServer } from "../support/fake_apiserver.ts";
 import { hasGc, percentile, rounds, settledHeap } from "./_common.ts";
 import {
@@ -38,6 +41,13 @@ export interface HeapPerPod {
   rawBytes: number;
   strippedBytes: number;
   convertedBytes: number;
+  /**
+   * What the agent keeps: the packed form (record + offsets) after a build moved the bytes into compressed
+   * chunks; JS heap plus the compressed chunk bytes (outside the heap), per pod.
+   */
+  packedBytes: number;
+  /** Of {@linkcode packedBytes}, the compressed chunk bytes per pod. */
+  compressedBytes: number;
 }
 
 /** Snapshot figures for one cluster size. */
@@ -72,6 +82,21 @@ function heapPerPod(texts: readonly string[], keep: (object: KubeObject) => unkn
   return (after - before) / map.size;
 }
 
+// The agent's path: transform (convert + pack) into a store, then one build compresses the bytes into chunks.
+function packedPerPod(texts: readonly string[]): { total: number; compressed: number } {
+  const before = settledHeap();
+  const map = new Map<string, PackedItem<"pods">>();
+  for (const text of texts) {
+    const object = JSON.parse(text) as KubeObject;
+    map.set(`${object.metadata?.namespace}/${object.metadata?.name}`, podTransform(object));
+  }
+  const service = new SnapshotService({ pods: { values: () => map.values() } }, { clusterId: "bench" });
+  service.build();
+  const after = settledHeap();
+  const compressed = service.compressedBytes;
+  return { total: (after - before + compressed) / map.size, compressed: compressed / map.size };
+}
+
 /** Measures heap per pod for `count` pods. */
 export function measureHeap(count = 20_000): HeapPerPod {
   const texts = generatePods(count).map((pod) => JSON.stringify(pod));
@@ -79,12 +104,16 @@ export function measureHeap(count = 20_000): HeapPerPod {
   // Warm up the code paths once on a small slice so JIT code is not counted.
   heapPerPod(texts.slice(0, 200), stripObject);
   heapPerPod(texts.slice(0, 200), podTransform);
+  packedPerPod(texts.slice(0, 200));
+  const packed = packedPerPod(texts);
   return {
     pods: texts.length,
     gcExposed: hasGc(),
     rawBytes: heapPerPod(texts, identity),
     strippedBytes: heapPerPod(texts, stripObject),
-    convertedBytes: heapPerPod(texts, podTransform),
+    convertedBytes: heapPerPod(texts, (o) => createConverters().pods.convert(o as Pod)),
+    packedBytes: packed.total,
+    compressedBytes: packed.compressed,
   };
 }
 
@@ -169,7 +198,9 @@ export async function main(args: string[]): Promise<MicroResults> {
   console.table({
     "raw parsed object": { "heap/pod": kb(heap.rawBytes) },
     "managedFields stripped (stripObject)": { "heap/pod": kb(heap.strippedBytes) },
-    "pod converter (createConverters().pods)": { "heap/pod": kb(heap.convertedBytes) },
+    "pod converter model object (before packing)": { "heap/pod": kb(heap.convertedBytes) },
+    "packed + compressed (what the agent keeps)": { "heap/pod": kb(heap.packedBytes) },
+    "  of which compressed chunk bytes": { "heap/pod": kb(heap.compressedBytes) },
   });
 
   const snapshots = [

@@ -22,9 +22,9 @@ import {
   loadConnectionConfig,
 } from "../../agent/sdk/mod.ts";
 import { HttpMasterGateway } from "../../agent/gateway/master.ts";
-import { SnapshotService, type SnapshotSource } from "../../agent/service/snapshot.ts";
+import { SnapshotService } from "../../agent/service/snapshot.ts";
 import { SNAPSHOT_LIST_FIELDS } from "../../model/mod.ts";
-import { convertAll, type ConvertedLists } from "./_common.ts";
+import { convertAll, sourceOf } from "./_common.ts";
 
 async function listAll(client: KubeClient, path: string): Promise<KubeObject[]> {
   const items: KubeObject[] = [];
@@ -46,11 +46,6 @@ export async function main(args: string[]): Promise<void> {
   const clusterId = Deno.env.get("AGENT_CLUSTER_ID") ?? "bench";
   const gateway = new HttpMasterGateway({ masterUrl: Deno.env.get("AGENT_MASTER_URL") ?? "", clusterId });
   const converters = createConverters();
-  let lists: ConvertedLists = {};
-  // Read the latest cycle's lists at build time (every field present, empty until listed).
-  const source: Record<string, { list(): Iterable<unknown> }> = {};
-  for (const { field } of SNAPSHOT_LIST_FIELDS) source[field] = { list: () => lists[field] ?? [] };
-  const service = new SnapshotService(source as SnapshotSource, { clusterId });
   const stop = new AbortController();
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => stop.abort());
   console.log("listening on polling-baseline");
@@ -61,12 +56,12 @@ export async function main(args: string[]): Promise<void> {
         RESOURCE_NAMES.map((name) => listAll(client, collectionPath(RESOURCES[name])).catch(() => [])),
       );
       const listed = performance.now();
-      lists = convertAll(results.flat(), converters);
-      const built = service.build();
-      const bytes = built.bytes();
+      const lists = convertAll(results.flat(), converters);
+      for (const { field } of SNAPSHOT_LIST_FIELDS) lists[field] ??= [];
+      // Everything from scratch each cycle, as the Go agent does: convert, serialise, compress.
+      const built = new SnapshotService(sourceOf(lists), { clusterId }).build();
       const builtAt = performance.now();
-      const pushed = await gateway.pushSnapshot(bytes, { signal: stop.signal });
-      built.release();
+      const pushed = await gateway.pushSnapshot(built, { signal: stop.signal });
       console.error(
         `cycle ${cycle}: list ${(listed - started).toFixed(0)} build ${(builtAt - listed).toFixed(0)} push ${
           (performance.now() - builtAt).toFixed(0)

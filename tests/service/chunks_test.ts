@@ -125,11 +125,10 @@ Deno.test("chunked snapshots stay byte-equal to a fresh build through churn, usa
       (fresh as Record<string, unknown[]>)[field] = items.map((item) => repack(item));
     }
     const expected = new SnapshotService(source(fresh), { clusterId: "c", clock, usage }).build();
-    const got = gunzipSync(built.gzip).toString();
+    const got = gunzipSync(built.gzip()).toString();
     assert.equal(got.length, built.rawBytes);
     const want = expected.json().replace(/"version":1/, `"version":${step + 1}`);
     assert.deepEqual(canonical(got), canonical(want), `step ${step}`);
-    built.release();
   }
   // The faults happened: chunks were both reused and rewritten along the way.
   assert.ok(reused > 100, `chunks reused: ${reused}`);

@@ -233,24 +233,6 @@ Deno.test("BuiltSnapshot.json() is computed once and reports list counts", () =>
   assert.equal(built.summary.totalNodes, 3);
 });
 
-Deno.test("BuiltSnapshot.release() hands the buffer back and later builds stay correct", () => {
-  const service = new SnapshotService(fixtureSource(), {
-    clusterId: "c",
-    clock: clockAt(FIXTURE_NOW),
-    usage: usage(),
-  });
-  const first = service.build();
-  const text = first.json();
-  first.release();
-  first.release();
-  assert.throws(() => first.bytes(), /Cannot read snapshot 1: it was released/);
-  assert.equal(first.json(), text, "text read before release stays valid");
-  const second = service.build();
-  const expected = JSON.parse(text);
-  expected.version = 2;
-  assert.deepEqual(second.snapshot(), expected);
-});
-
 Deno.test("SnapshotService ages stay right when the clock moves backwards", () => {
   const clock = clockAt(FIXTURE_NOW);
   const service = new SnapshotService(fixtureSource(), { clusterId: "c", clock });
