@@ -29,16 +29,16 @@ export const EFFECT_TARGETS: Readonly<Record<string, (command: Command) => Effec
   // The handlers write these Deployments through `apps/v1` (scale subresource, template patches).
   scale: (c) => namespaced("deployments", c),
   restart: (c) => namespaced("deployments", c),
-  update_image: (c) => namespaced("deployments", c),
+  "update_image": (c) => namespaced("deployments", c),
   // A deleted pod is first MODIFIED (deletionTimestamp) or DELETED: either replaces the stored object.
   delete: (c) => namespaced("pods", c),
-  delete_pod: (c) => namespaced("pods", c),
+  "delete_pod": (c) => namespaced("pods", c),
   // `drain` cordons first; by the time its evictions are done the node's change is long in the cache.
   cordon: (c) => node(c),
   uncordon: (c) => node(c),
   drain: (c) => node(c),
   // Many objects, possibly of kinds not watched: no single one to wait for.
-  apply_manifests: () => null,
+  "apply_manifests": () => null,
 };
 
 function namespaced(kind: EffectTarget["kind"], command: Command): EffectTarget | null {
