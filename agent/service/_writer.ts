@@ -168,7 +168,6 @@ export class SnapshotWriter {
     out.text(
       `{"clusterId":${JSON.stringify(inputs.clusterId)},"fetchedAt":${JSON.stringify(inputs.fetchedAt)}`,
     );
-    out.text(`,"version":${inputs.version}`);
     for (const { field, omitempty } of SNAPSHOT_LIST_FIELDS) {
       if (omitempty && inputs.lists[field].length === 0) continue;
       out.text(`,"${field}":[`);
