@@ -415,7 +415,11 @@ export class PushLoop {
     this.#followUps = this.#followUps.filter((followUp) => {
       if (followUp.observedAt !== undefined) return followUp.observedAt > startedAt;
       if (followUp.requestedAt + this.#followUpWaitMs > startedAt) return true;
+      // Expected for a no-op or apply_manifests; frequent for plain scales means the watches lag.
       this.#stats.followUpsUnobserved++;
+      this.#logger.debug("Command effect not seen in the caches; pushing anyway", {
+        waitedMs: startedAt - followUp.requestedAt,
+      });
       return false;
     });
   }

@@ -607,3 +607,26 @@ Deno.test("PushLoop retries a failed push with backoff but never delays a beat f
   controller.abort();
   await run;
 });
+
+Deno.test("PushLoop follows up an effect seen while a push was in flight, right after that push", async () => {
+  const env = setup();
+  const { clock, gateway, changes, loop, controller, t0 } = env;
+  changes?.markReady();
+  const run = loop.run(controller.signal);
+  await until(() => gateway.calls.length === 1, "the first push");
+  gateway.calls[0].resolve();
+  await tick();
+  clock.advance(10_000);
+  await until(() => gateway.calls.length === 2, "the beat");
+  // The beat's snapshot is built and on its way when a command's effect shows up in the caches.
+  clock.advance(200);
+  loop.followUp({ observed: () => true });
+  await tick();
+  clock.advance(300);
+  gateway.calls[1].resolve();
+  await until(() => gateway.calls.length === 3, "the follow-up");
+  assert.deepEqual(gateway.calls.map((c) => c.at - t0), [0, 10_000, 10_500]);
+  assert.equal(loop.stats.lastTrigger, "command");
+  controller.abort();
+  await run;
+});
