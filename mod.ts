@@ -90,6 +90,7 @@ export {
   CommandLoops,
   type CommandLoopsOptions,
   type CommandOutcome as LoopCommandOutcome,
+  type EffectProbe,
   HeartbeatLoop,
   type HeartbeatLoopOptions,
   type HeartbeatOutcome,
@@ -98,6 +99,7 @@ export {
   type PollOutcome,
   PushLoop,
   type PushLoopOptions,
+  type PushMode,
   type PushOutcome,
   type StartedLoops,
 } from "./agent/scheduler/mod.ts";

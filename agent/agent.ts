@@ -213,9 +213,11 @@ export class Agent {
         },
       },
       executor: this.commands,
+      effects: (target) => this.informers.store(target.kind).get(target.namespace, target.name),
     }, {
       clock: this.#options.clock,
       logger: this.#options.logger("scheduler"),
+      pushMode: config.pushMode,
       snapshotIntervalMs: config.snapshotIntervalMs,
       minPushGapMs: config.snapshotMinGapMs,
       pushTimeoutMs: config.httpClientTimeoutMs,

@@ -20,9 +20,14 @@ export interface AgentConfig {
   kubeconfig: string;
   /** Kubeconfig context; empty means the current context (`AGENT_KUBE_CONTEXT`). */
   kubeContext: string;
-  /** Longest time between snapshot pushes; default 10 s (`AGENT_SNAPSHOT_INTERVAL`). */
+  /** Snapshot push period; default 10 s (`AGENT_SNAPSHOT_INTERVAL`). */
   snapshotIntervalMs: number;
-  /** Minimum gap between change-triggered pushes; default 1 s (`AGENT_SNAPSHOT_MIN_GAP`). */
+  /**
+   * `interval` (default): one push per interval plus one follow-up per executed command; `change`: also soon after
+   * every change (`AGENT_PUSH_MODE`).
+   */
+  pushMode: "interval" | "change";
+  /** Minimum gap between change-triggered pushes in `change` mode; default 1 s (`AGENT_SNAPSHOT_MIN_GAP`). */
   snapshotMinGapMs: number;
   /** Pause after an empty command poll; default 100 ms (`AGENT_COMMAND_POLL_INTERVAL`). */
   commandPollIntervalMs: number;
@@ -146,7 +151,16 @@ export const SETTINGS: readonly Setting[] = [
     kind: "duration",
     default: "10s",
     min: 1000,
-    help: "push a snapshot at least this often",
+    help: "push a snapshot this often (the Master's analytics assume 10s)",
+  },
+  {
+    env: "AGENT_PUSH_MODE",
+    key: "pushMode",
+    kind: "enum",
+    default: "interval",
+    values: ["interval", "change"],
+    help:
+      "interval (one push per interval, plus one after each executed command) or change (also after changes)",
   },
   {
     env: "AGENT_SNAPSHOT_MIN_GAP",
@@ -154,7 +168,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: "duration",
     default: "1s",
     min: 0,
-    help: "minimum gap between change-triggered pushes",
+    help: "minimum gap between change-triggered pushes (AGENT_PUSH_MODE=change)",
   },
   {
     env: "AGENT_COMMAND_POLL_INTERVAL",

@@ -21,8 +21,6 @@ export interface ClusterSnapshot {
   clusterId: string;
   /** Start of collection; the Master stores it as `lastSnapshot`. */
   fetchedAt: Time;
-  /** Monotonically increasing per agent run (the Master ignores unknown fields). */
-  version: number;
   /** Pods of the cluster. */
   pods: Pod[];
   /** Deployments of the cluster. */

@@ -958,7 +958,6 @@ export const EVENT_WIRE: WireObject = obj<Event>("Event", {
 export const CLUSTER_SNAPSHOT_WIRE: WireObject = obj<ClusterSnapshot>("ClusterSnapshot", {
   clusterId: req("string"),
   fetchedAt: req("time"),
-  version: req("int"),
   pods: req(arr(POD_WIRE)),
   deployments: req(arr(DEPLOYMENT_WIRE)),
   statefulSets: req(arr(STATEFUL_SET_WIRE)),

@@ -26,6 +26,7 @@ Deno.test("loadConfig() applies the Go agent's defaults", () => {
   const config = loadConfig({});
   assert.equal(config.masterUrl, "http://localhost:8081");
   assert.equal(config.snapshotIntervalMs, 10_000);
+  assert.equal(config.pushMode, "interval", "the cadence the Master's analytics assume");
   assert.equal(config.commandPollIntervalMs, 100);
   assert.equal(config.heartbeatIntervalMs, 15_000);
   assert.equal(config.commandPollTimeoutMs, 90_000);
@@ -45,6 +46,7 @@ Deno.test("loadConfig() parses overrides and trims a trailing slash of the maste
     AGENT_READ_ONLY: "true",
     AGENT_LOG_LEVEL: "WARN",
     AGENT_MAX_CONCURRENT_COMMANDS: "8",
+    AGENT_PUSH_MODE: "Change",
   });
   assert.equal(config.masterUrl, "http://master:8081");
   assert.equal(config.snapshotIntervalMs, 90_000);
@@ -52,6 +54,7 @@ Deno.test("loadConfig() parses overrides and trims a trailing slash of the maste
   assert.equal(config.readOnly, true);
   assert.equal(config.logLevel, "warning");
   assert.equal(config.maxConcurrentCommands, 8);
+  assert.equal(config.pushMode, "change");
 });
 
 Deno.test("loadConfig() reports every bad setting at once", () => {
@@ -65,6 +68,7 @@ Deno.test("loadConfig() reports every bad setting at once", () => {
         AGENT_TIMEOUT_COMMAND_POLL: "60s",
         AGENT_LOG_FORMAT: "xml",
         AGENT_HEALTH_ADDR: "8082",
+        AGENT_PUSH_MODE: "watch",
       });
     } catch (e) {
       return e;
@@ -72,7 +76,7 @@ Deno.test("loadConfig() reports every bad setting at once", () => {
     return undefined;
   })();
   assert.ok(error instanceof ConfigError);
-  assert.equal(error.problems.length, 7);
+  assert.equal(error.problems.length, 8);
   for (
     const env of [
       "AGENT_SNAPSHOT_INTERVAL",
@@ -82,8 +86,10 @@ Deno.test("loadConfig() reports every bad setting at once", () => {
       "AGENT_TIMEOUT_COMMAND_POLL",
       "AGENT_LOG_FORMAT",
       "AGENT_HEALTH_ADDR",
+      "AGENT_PUSH_MODE",
     ]
   ) assert.match(error.message, new RegExp(env));
+  assert.match(error.message, /AGENT_PUSH_MODE="watch": must be one of interval, change/);
 });
 
 Deno.test("helpText() lists every setting with its default", () => {

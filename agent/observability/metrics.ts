@@ -74,7 +74,7 @@ export interface AgentMetricsOptions {
 export type PushResult = "success" | "build_error" | "push_error";
 
 const PUSH_RESULTS: readonly PushResult[] = ["success", "build_error", "push_error"];
-const PUSH_TRIGGERS: readonly PushTrigger[] = ["initial", "interval", "change", "retry"];
+const PUSH_TRIGGERS: readonly PushTrigger[] = ["initial", "interval", "change", "retry", "command"];
 
 const INFORMER_HEALTH_STATES = ["pending", "ok", "forbidden", "missing", "failing"] as const;
 const EVENT_TYPES = ["added", "modified", "deleted", "bookmark"] as const;

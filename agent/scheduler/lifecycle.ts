@@ -10,6 +10,7 @@
 import { type Clock, systemClock } from "../clock.ts";
 import type { MasterGateway } from "../gateway/mod.ts";
 import { type CommandExecutor, CommandLoops, type CommandLoopsOptions } from "./commands.ts";
+import { type CacheLookup, reportEffects } from "./effects.ts";
 import { HeartbeatLoop, type HeartbeatLoopOptions } from "./heartbeat.ts";
 import {
   type ChangeSource,
@@ -166,6 +167,8 @@ export interface AgentLoopsDeps {
   producer: SnapshotProducer;
   changes?: ChangeSource;
   executor: CommandExecutor;
+  /** Reads the caches, so that a command that changed the cluster earns a follow-up push; none without it. */
+  effects?: CacheLookup;
 }
 
 /** Options of {@linkcode startLoops}: those of every loop plus the lifecycle's. */
@@ -191,7 +194,10 @@ export function startLoops(deps: AgentLoopsDeps, options: StartLoopsOptions = {}
     options,
   );
   const heartbeat = new HeartbeatLoop(deps.gateway, options);
-  const commands = new CommandLoops({ gateway: deps.gateway, executor: deps.executor }, options);
+  const executor = deps.effects
+    ? reportEffects(deps.executor, { lookup: deps.effects, onEffect: (probe) => push.followUp(probe) })
+    : deps.executor;
+  const commands = new CommandLoops({ gateway: deps.gateway, executor }, options);
   const lifecycle = new Lifecycle({ push, heartbeat, commands }, options);
   lifecycle.start();
   return { lifecycle, push, heartbeat, commands };

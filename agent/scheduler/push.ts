@@ -1,8 +1,11 @@
 /**
- * The snapshot push loop: the first snapshot as soon as the informers are ready, then one every interval and one
- * soon after a change (rate-limited), never two in flight. Snapshots are built at send time, so a change that
- * arrives while a push is waiting or in flight simply makes the next push fresher: stale data is never sent and a
- * failed push is never retried as is. Failures back off, are counted and logged, and never end the loop.
+ * The snapshot push loop: the first snapshot as soon as the informers are ready, then one per interval on a steady
+ * ticker, plus one follow-up push once the caches show the effect of a command the agent executed; never two in
+ * flight. The cadence follows the Master, not the churn: the Master runs its analytics synchronously on every
+ * snapshot and its AIOps baselines count samples, assuming one snapshot per 10 s (master-protocol §6). The opt-in
+ * `change` mode pushes soon after any change instead (rate-limited). Snapshots are built at send time, so a change
+ * that arrives while a push is waiting or in flight simply makes the next push fresher: stale data is never sent and
+ * a failed push is never retried as is. Failures back off, are counted and logged, and never end the loop.
  *
  * This file also holds the {@linkcode Logger} seam shared by every scheduler loop.
  *
@@ -17,7 +20,29 @@ export const DEFAULT_SNAPSHOT_INTERVAL_MS = 10_000;
 /** Default share of time change-triggered pushes may take (see {@linkcode PushLoopOptions.maxPushDutyCycle}). */
 export const DEFAULT_MAX_PUSH_DUTY_CYCLE = 0.25;
 
-/** Default minimum gap between two push starts: at most one extra push per second however busy the cluster is. */
+/**
+ * `AGENT_PUSH_MODE`: `interval` pushes once per snapshot interval plus one follow-up per executed command (the
+ * Master's sample rate); `change` also pushes soon after every change, which multiplies the Master's per-snapshot
+ * work by up to ten under churn.
+ */
+export type PushMode = "interval" | "change";
+/** Default `AGENT_PUSH_MODE`: the cadence the Master's sample-counting analytics assume. */
+export const DEFAULT_PUSH_MODE: PushMode = "interval";
+/**
+ * Default minimum gap between two follow-up pushes: a burst of commands (a deployer applying ten changes) costs the
+ * Master at most one extra snapshot per 2 s, so its sample rate stays close to one per interval.
+ */
+export const DEFAULT_FOLLOW_UP_GAP_MS = 2_000;
+/**
+ * Default longest wait for a command's effect to reach the caches before the follow-up push goes anyway. A watch
+ * event reaches the cache within milliseconds of the write on a healthy cluster, so a second without it means the
+ * effect is not observable on one object (a scale to the current size, `apply_manifests`) or the watch lags; either
+ * way the snapshot a second after the result is the best the agent can show, and it keeps the command → Master
+ * target (p95 ≤ 2 s).
+ */
+export const DEFAULT_FOLLOW_UP_WAIT_MS = 1_000;
+
+/** Default minimum gap between two push starts in `change` mode: at most one extra push per second. */
 export const DEFAULT_MIN_PUSH_GAP_MS = 1_000;
 /**
  * Default wait after the first change of a burst: a rollout or a node drain emits dozens of events within
@@ -68,6 +93,17 @@ export interface SnapshotProducer {
   build(): BuiltSnapshot | Promise<BuiltSnapshot>;
 }
 
+/**
+ * Watches the cached object a command changed, so the push loop can tell when the caches show its effect. Built
+ * before the command runs (see `effects.ts`): an informer replaces the stored object on every watch event, and a
+ * watch event means a new resourceVersion, so "the stored object is no longer the one seen before" is exactly
+ * "the informers observed the write".
+ */
+export interface EffectProbe {
+  /** True once the caches show the effect; called on every change notification, so it must be cheap. */
+  observed(): boolean;
+}
+
 /** Tells the push loop when the cluster changed and when the caches hold a first complete picture. */
 export interface ChangeSource {
   /** Registers a listener called after each change; returns the unsubscribe function. */
@@ -77,7 +113,7 @@ export interface ChangeSource {
 }
 
 /** Why a push started. */
-export type PushTrigger = "initial" | "interval" | "change" | "retry";
+export type PushTrigger = "initial" | "interval" | "change" | "retry" | "command";
 
 /** What one push attempt did, for metrics hooks. */
 export type PushOutcome =
@@ -108,6 +144,10 @@ export interface PushStats {
   buildsFailed: number;
   consecutiveFailures: number;
   changesSeen: number;
+  /** Follow-up pushes asked for by executed commands (each is covered by exactly one push). */
+  followUpsRequested: number;
+  /** Follow-ups that went out at the wait bound because the caches never showed the effect. */
+  followUpsUnobserved: number;
   lastTrigger?: PushTrigger;
   lastLatencyMs?: number;
   lastBuildMs?: number;
@@ -134,9 +174,15 @@ export interface PushLoopOptions {
   logger?: Logger;
   /** `AGENT_SNAPSHOT_INTERVAL`; default 10 s. */
   snapshotIntervalMs?: number;
-  /** Minimum time between two push starts; default 1 s. */
+  /** `AGENT_PUSH_MODE`; default `interval`. */
+  pushMode?: PushMode;
+  /** Minimum time between two follow-up pushes (`interval` mode); default 2 s. */
+  followUpGapMs?: number;
+  /** Longest wait for a command's effect before its follow-up push goes anyway; default 1 s. */
+  followUpWaitMs?: number;
+  /** Minimum time between two push starts in `change` mode; default 1 s. */
   minPushGapMs?: number;
-  /** Wait after the first change of a burst; default 100 ms. */
+  /** Wait after the first change of a burst in `change` mode; default 100 ms. */
   changeDelayMs?: number;
   /**
    * Largest share of time the local work of change-triggered pushes (build, serialise, compress) may take: after
@@ -155,6 +201,15 @@ export interface PushLoopOptions {
   onPush?: (outcome: PushOutcome) => void;
 }
 
+/** A command's follow-up push, waiting for its effect to show in the caches. */
+interface FollowUp {
+  probe: EffectProbe;
+  /** When the command's result was known. */
+  requestedAt: number;
+  /** When the caches first showed the effect. */
+  observedAt?: number;
+}
+
 /** The snapshot push loop; `run()` it with a stop signal. */
 export class PushLoop {
   readonly #gateway: Pick<MasterGateway, "pushSnapshot">;
@@ -162,7 +217,10 @@ export class PushLoop {
   readonly #changes?: ChangeSource;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #mode: PushMode;
   readonly #intervalMs: number;
+  readonly #followUpGapMs: number;
+  readonly #followUpWaitMs: number;
   readonly #minGapMs: number;
   readonly #changeDelayMs: number;
   readonly #maxDutyCycle: number;
@@ -176,10 +234,16 @@ export class PushLoop {
     buildsFailed: 0,
     consecutiveFailures: 0,
     changesSeen: 0,
+    followUpsRequested: 0,
+    followUpsUnobserved: 0,
   };
   #lastErrorLogAt = Number.NEGATIVE_INFINITY;
   #suppressedErrors = 0;
   #lastCompressMs: number | undefined;
+  #followUps: FollowUp[] = [];
+  #lastFollowUpAt = Number.NEGATIVE_INFINITY;
+  /** Aborting it makes a sleeping planner re-plan (a change, or a follow-up became due). */
+  #wake: AbortController | undefined;
 
   /** Creates the loop over a snapshot producer, gateway and change source; it starts on `run()`. */
   constructor(deps: PushLoopDeps, options: PushLoopOptions = {}) {
@@ -188,7 +252,10 @@ export class PushLoop {
     this.#changes = deps.changes;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? noopLogger;
+    this.#mode = options.pushMode ?? DEFAULT_PUSH_MODE;
     this.#intervalMs = options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
+    this.#followUpGapMs = options.followUpGapMs ?? DEFAULT_FOLLOW_UP_GAP_MS;
+    this.#followUpWaitMs = options.followUpWaitMs ?? DEFAULT_FOLLOW_UP_WAIT_MS;
     this.#minGapMs = options.minPushGapMs ?? DEFAULT_MIN_PUSH_GAP_MS;
     this.#changeDelayMs = options.changeDelayMs ?? DEFAULT_CHANGE_DELAY_MS;
     this.#maxDutyCycle = options.maxPushDutyCycle ?? DEFAULT_MAX_PUSH_DUTY_CYCLE;
@@ -206,41 +273,96 @@ export class PushLoop {
     return { ...this.#stats };
   }
 
+  /** The push mode in force. */
+  get mode(): PushMode {
+    return this.#mode;
+  }
+
+  /**
+   * Asks for one follow-up push showing the effect of a command the agent executed successfully: as soon as
+   * `probe` reports the effect in the caches (or after the wait bound), at most one follow-up per gap. In `change`
+   * mode the change itself triggers a push, so this does nothing there.
+   */
+  followUp(probe: EffectProbe): void {
+    if (this.#mode !== "interval") return;
+    this.#stats.followUpsRequested++;
+    const now = this.#clock.now();
+    // The watch event may have arrived while the command's API call was still answering.
+    this.#followUps.push({ probe, requestedAt: now, ...(safeObserved(probe) ? { observedAt: now } : {}) });
+    this.#wake?.abort();
+  }
+
   /** Pushes until `signal` aborts; never throws. An in-flight push is aborted with the signal. */
   async run(signal: AbortSignal): Promise<void> {
-    // Time of the oldest change not yet covered by a build; `undefined` when the Master is up to date.
+    // Time of the oldest change not yet covered by a build (`change` mode); `undefined` when the Master is up to date.
     let changedAt: number | undefined;
-    let wake: AbortController | undefined;
     const unsubscribe = this.#changes?.onChange(() => {
       this.#stats.changesSeen++;
+      if (this.#mode === "interval") {
+        // Churn does not move the plan: only a change that shows a command's effect does.
+        if (this.#observeFollowUps()) this.#wake?.abort();
+        return;
+      }
       // Only the first change after a build moves the plan; informers can fire thousands of times a second.
       if (changedAt !== undefined) return;
       changedAt = this.#clock.now();
-      wake?.abort();
+      this.#wake?.abort();
     });
     try {
       if (this.#changes && !(await this.#waitReady(this.#changes, signal))) return;
       let trigger: PushTrigger = "initial";
       let retryMs = 0;
+      // The ticker's next beat (`interval` mode): a fixed grid from the first push, so build and send times and
+      // extra pushes never shift it.
+      let nextTickAt: number | undefined;
       while (!signal.aborted) {
         // Everything that changed up to now is in this build; later changes earn another push.
         changedAt = undefined;
         const startedAt = this.#clock.now();
+        this.#settleFollowUps(startedAt);
+        if (trigger === "command") this.#lastFollowUpAt = startedAt;
         const ok = await this.#pushOnce(trigger, signal);
         if (signal.aborted) return;
         const endedAt = this.#clock.now();
+        nextTickAt ??= startedAt;
+        // The beat this push served is used up, and beats missed while it ran are dropped, not made up (like Go's
+        // ticker): the next beat's build is fresher, and a Master that slow must not get back-to-back pushes.
+        while (nextTickAt <= startedAt || nextTickAt < endedAt) nextTickAt += this.#intervalMs;
         const localWorkMs = ok ? (this.#stats.lastBuildMs ?? 0) + (this.#lastCompressMs ?? 0) : 0;
         retryMs = ok ? 0 : retryMs === 0 ? this.#retryInitialMs : Math.min(this.#intervalMs, retryMs * 2);
         for (;;) {
-          // While failing, changes do not shorten the wait: the Master is the problem, not our data.
-          let due = retryMs > 0 ? endedAt + retryMs : startedAt + this.#intervalMs;
-          let next: PushTrigger = retryMs > 0 ? "retry" : "interval";
-          if (changedAt !== undefined && retryMs === 0) {
-            const gapMs = Math.max(this.#minGapMs, localWorkMs / this.#maxDutyCycle);
-            const changeDue = Math.max(changedAt + this.#changeDelayMs, startedAt + gapMs);
-            if (changeDue < due) {
-              due = changeDue;
-              next = "change";
+          let due: number;
+          let next: PushTrigger;
+          if (retryMs > 0) {
+            // While failing, changes and follow-ups do not shorten the wait: the Master is the problem, not our data.
+            due = endedAt + retryMs;
+            next = "retry";
+            if (this.#mode === "interval" && nextTickAt < due) {
+              // The backoff never delays a beat: the Go agent pushes on every tick whatever happened before.
+              due = nextTickAt;
+              next = "interval";
+            }
+          } else if (this.#mode === "interval") {
+            due = nextTickAt;
+            next = "interval";
+            const followUpDue = this.#followUpDue();
+            // A beat due within the wait bound shows the effect nearly as soon, and the Master gets one snapshot
+            // instead of two.
+            if (followUpDue !== undefined && followUpDue < due - this.#followUpWaitMs) {
+              due = followUpDue;
+              next = "command";
+            }
+          } else {
+            // `change` mode: the interval counts from the last push, and a change brings the next one forward.
+            due = startedAt + this.#intervalMs;
+            next = "interval";
+            if (changedAt !== undefined) {
+              const gapMs = Math.max(this.#minGapMs, localWorkMs / this.#maxDutyCycle);
+              const changeDue = Math.max(changedAt + this.#changeDelayMs, startedAt + gapMs);
+              if (changeDue < due) {
+                due = changeDue;
+                next = "change";
+              }
             }
           }
           const now = this.#clock.now();
@@ -248,13 +370,14 @@ export class PushLoop {
             trigger = next;
             break;
           }
-          wake = new AbortController();
+          const wake = new AbortController();
+          this.#wake = wake;
           try {
             await this.#clock.sleep(due - now, AbortSignal.any([signal, wake.signal]));
           } catch {
-            // Woken by a change (re-plan) or stopped (checked below).
+            // Woken to re-plan (a change, a follow-up) or stopped (checked below).
           } finally {
-            wake = undefined;
+            if (this.#wake === wake) this.#wake = undefined;
           }
           if (signal.aborted) return;
         }
@@ -262,6 +385,43 @@ export class PushLoop {
     } finally {
       unsubscribe?.();
     }
+  }
+
+  /** Records which pending follow-ups the caches now show; true when one just became visible. */
+  #observeFollowUps(): boolean {
+    let newly = false;
+    for (const followUp of this.#followUps) {
+      if (followUp.observedAt !== undefined || !safeObserved(followUp.probe)) continue;
+      followUp.observedAt = this.#clock.now();
+      newly = true;
+    }
+    return newly;
+  }
+
+  /** When the next follow-up push may start: its effect seen (or its wait over), and the gap since the last one. */
+  #followUpDue(): number | undefined {
+    let ready: number | undefined;
+    for (const followUp of this.#followUps) {
+      const at = followUp.observedAt ?? followUp.requestedAt + this.#followUpWaitMs;
+      if (ready === undefined || at < ready) ready = at;
+    }
+    return ready === undefined ? undefined : Math.max(ready, this.#lastFollowUpAt + this.#followUpGapMs);
+  }
+
+  /** Drops the follow-ups a build starting at `startedAt` shows: at most one follow-up push per command. */
+  #settleFollowUps(startedAt: number): void {
+    if (this.#followUps.length === 0) return;
+    this.#observeFollowUps();
+    this.#followUps = this.#followUps.filter((followUp) => {
+      if (followUp.observedAt !== undefined) return followUp.observedAt > startedAt;
+      if (followUp.requestedAt + this.#followUpWaitMs > startedAt) return true;
+      // Expected for a no-op or apply_manifests; frequent for plain scales means the watches lag.
+      this.#stats.followUpsUnobserved++;
+      this.#logger.debug("Command effect not seen in the caches; pushing anyway", {
+        waitedMs: startedAt - followUp.requestedAt,
+      });
+      return false;
+    });
   }
 
   async #waitReady(changes: ChangeSource, signal: AbortSignal): Promise<boolean> {
@@ -388,6 +548,15 @@ async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<S
     ]);
   } finally {
     signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** A probe that throws counts as "not seen yet": the wait bound still sends the follow-up. */
+function safeObserved(probe: EffectProbe): boolean {
+  try {
+    return probe.observed();
+  } catch {
+    return false;
   }
 }
 

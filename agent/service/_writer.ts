@@ -38,7 +38,6 @@ import type { ResourceUsage } from "./metrics.ts";
 export interface WriteInputs {
   clusterId: string;
   fetchedAt: string;
-  version: number;
   nowMs: number;
   lists: SnapshotLists;
   stats: CrossObjectStats;
@@ -138,7 +137,6 @@ export class SnapshotWriter {
       out.text(
         `{"clusterId":${JSON.stringify(inputs.clusterId)},"fetchedAt":${JSON.stringify(inputs.fetchedAt)}`,
       );
-      out.text(`,"version":${inputs.version}`);
       for (const { field, omitempty } of SNAPSHOT_LIST_FIELDS) {
         if (omitempty && inputs.lists[field].length === 0) continue;
         out.text(`,"${field}":[`);

@@ -44,7 +44,7 @@ export interface BuiltSnapshot {
   readonly clusterId: string;
   /** RFC 3339 time the build started. */
   readonly fetchedAt: string;
-  /** Monotonically increasing per service instance, starting at 1. */
+  /** Build counter, per service instance from 1; agent-side only (the upstream ClusterSnapshot has no version). */
   readonly version: number;
   /** The cluster summary (§2.1). */
   readonly summary: ClusterSummary;
@@ -157,7 +157,6 @@ export class SnapshotService {
     const written = this.#writer.write({
       clusterId,
       fetchedAt,
-      version,
       nowMs,
       lists,
       stats,

@@ -14,7 +14,7 @@ Deno.test("deno task demo shows snapshots, a scale and get_logs, then stops clea
   const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
   assert.equal(output.code, 0, text);
   assert.match(text, /first snapshot accepted/);
-  assert.match(text, /snapshots\s+\d+ \| v\d+ \| pods 60 /);
+  assert.match(text, /snapshots\s+\d+ \| pods 60 /);
   assert.match(text, /scale \S+ to 5: success=true .*spec\.replicas is now 5/);
   assert.match(text, /get_logs \S+ \(tail 3\): success=true/);
   assert.match(text, /agent exited with code 0/);

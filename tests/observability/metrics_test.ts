@@ -245,9 +245,13 @@ Deno.test("AgentMetrics.recordPush counts outcomes by trigger and records latenc
 
 Deno.test("AgentMetrics exposes push and heartbeat outcome series at 0 before the first attempt", async () => {
   const samples = await scrape(new AgentMetrics());
-  assert.equal(find(samples, "atlhyper_agent_snapshot_pushes_total").length, 12);
+  assert.equal(find(samples, "atlhyper_agent_snapshot_pushes_total").length, 15);
   assert.equal(
     value(samples, "atlhyper_agent_snapshot_pushes_total", { trigger: "change", outcome: "push_error" }),
+    0,
+  );
+  assert.equal(
+    value(samples, "atlhyper_agent_snapshot_pushes_total", { trigger: "command", outcome: "success" }),
     0,
   );
   assert.equal(value(samples, "atlhyper_agent_heartbeats_total", { outcome: "failure" }), 0);

@@ -127,7 +127,7 @@ Deno.test("chunked snapshots stay byte-equal to a fresh build through churn, usa
     const expected = new SnapshotService(source(fresh), { clusterId: "c", clock, usage }).build();
     const got = gunzipSync(built.gzip()).toString();
     assert.equal(got.length, built.rawBytes);
-    const want = expected.json().replace(/"version":1/, `"version":${step + 1}`);
+    const want = expected.json();
     assert.deepEqual(canonical(got), canonical(want), `step ${step}`);
   }
   // The faults happened: chunks were both reused and rewritten along the way.

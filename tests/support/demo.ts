@@ -156,9 +156,7 @@ function printStatus(
   const sorted = [...freshness].sort((a, b) => a - b);
   const p50 = sorted[Math.floor(sorted.length / 2)] ?? 0;
   print(
-    `snapshots ${String(received).padStart(4)} | v${s.version} | pods ${count("pods")} nodes ${
-      count("nodes")
-    } ` +
+    `snapshots ${String(received).padStart(4)} | pods ${count("pods")} nodes ${count("nodes")} ` +
       `deployments ${count("deployments")} events ${count("events")} | push latency ${
         latest.receivedAt - fetchedAt
       } ms` +
