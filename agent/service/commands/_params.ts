@@ -9,6 +9,7 @@ import type { Command } from "../../../model/mod.ts";
 import type { Clock } from "../../clock.ts";
 import { KubeApiError, type KubeClient } from "../../sdk/mod.ts";
 import type { Action, SafetyPolicy } from "./_policy.ts";
+import { quote } from "../../text.ts";
 
 /** Everything a handler may use while it runs. */
 export interface HandlerContext {
@@ -193,8 +194,8 @@ export function requireNamespacedTarget(command: Command): NamespacedTarget {
   const namespace = nonEmpty(command.namespace);
   const name = nonEmpty(command.name);
   if (!namespace && !name) throw new ParamsError("namespace and name are required");
-  if (!namespace) throw new ParamsError(`namespace is required (target name "${name}")`);
-  if (!name) throw new ParamsError(`name is required (target namespace "${namespace}")`);
+  if (!namespace) throw new ParamsError(`namespace is required (target name ${quote(name)})`);
+  if (!name) throw new ParamsError(`name is required (target namespace ${quote(namespace)})`);
   return { namespace, name };
 }
 

@@ -19,6 +19,7 @@ import {
 } from "./_params.ts";
 import type { SafetyPolicy } from "./_policy.ts";
 import { formatListTable } from "./_dynamic_table.ts";
+import { quote } from "../../text.ts";
 
 /** Items per list request, forced for `list` and `get_events`. */
 export const DYNAMIC_LIST_LIMIT = 200;
@@ -93,12 +94,12 @@ function parseParams(command: Command, policy: SafetyPolicy): DynamicParams {
   const params = new ParamReader("dynamic", command.params);
   const verb = params.requiredString("command");
   if (!(DYNAMIC_COMMANDS as readonly string[]).includes(verb)) {
-    params.fail("command", `must be one of ${DYNAMIC_COMMANDS.join(", ")} (got "${verb}")`);
+    params.fail("command", `must be one of ${DYNAMIC_COMMANDS.join(", ")} (got ${quote(verb)})`);
   }
   const dynamicCommand = verb as DynamicCommand;
   const kindName = dynamicCommand === "get_events" ? "Event" : params.requiredString("kind");
   const info = findKind(kindName);
-  if (!info) throw new ParamsError(`unsupported kind: ${kindName}`);
+  if (!info) throw new ParamsError(`unsupported kind: ${quote(kindName)}`);
   if (info.kind === "Secret" && !policy.allowSecretRead) {
     throw new ParamsError("reading secrets is disabled: set AGENT_ALLOW_SECRET_READ=true to allow it");
   }
