@@ -341,3 +341,9 @@ export function mainContainer<T extends { name?: string }>(
   if (!containers || containers.length === 0) return undefined;
   return containers.find((c) => !isSidecarContainer(c.name ?? "")) ?? containers[0];
 }
+
+/**
+ * Bytes read at most for one object the Master names (`get_configmap`, `get_secret`): etcd stores objects of up
+ * to about 1.5 MiB, so a larger answer is not one we should hold.
+ */
+export const MAX_OBJECT_BYTES = 4 * 1024 * 1024;

@@ -86,6 +86,8 @@ export interface SafetyPolicy {
   allowSecretRead?: boolean;
   /** Allow `apply_manifests` (AGENT_ALLOW_APPLY). Default `false`. */
   allowApply?: boolean;
+  /** Redact `dynamic` reads like snapshots (AGENT_REDACT_ENV). Default `true`. */
+  redact?: boolean;
 }
 
 /** True when `value` names an action of {@linkcode ACTIONS}. */

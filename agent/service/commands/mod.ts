@@ -208,6 +208,7 @@ export class CommandService {
       protectedNamespaces: options.protectedNamespaces,
       ownNamespace: options.ownNamespace,
       imageAllowlist: options.imageAllowlist,
+      redact: options.redact,
       allowSecretRead: options.allowSecretRead,
       allowApply: options.allowApply,
     };
