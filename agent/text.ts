@@ -28,3 +28,11 @@ export function quote(value: unknown, max: number = MAX_ECHO_CHARS): string {
   if (text.length <= max) return `"${safe(text)}"`;
   return `"${safe(text.slice(0, max))}…" (${text.length} chars)`;
 }
+
+/**
+ * A URL for logs and messages: userinfo (`user:password@`) becomes `***@`, so credentials in AGENT_MASTER_URL
+ * never reach a log line. Text that is not a URL is returned with any `scheme://…@` part masked the same way.
+ */
+export function withoutUserinfo(url: string): string {
+  return url.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, "$1***@");
+}

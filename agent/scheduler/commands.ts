@@ -310,7 +310,10 @@ export class CommandLoops {
       result = await this.#executor.execute(command, { signal: this.#executionStop.signal, topic });
     } catch (error) {
       const message = `Cannot execute command: ${errorText(error)}`;
-      this.#logger.error("Command executor threw", { commandId: bounded(command.id), error: bounded(message) });
+      this.#logger.error("Command executor threw", {
+        commandId: bounded(command.id),
+        error: bounded(message),
+      });
       result = {
         commandId: command.id,
         success: false,

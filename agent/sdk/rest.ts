@@ -57,7 +57,11 @@ export class KubeResponseTooLargeError extends Error {
   readonly path: string;
 
   constructor(path: string, maxBytes: number) {
-    super(`The answer to GET ${path.slice(0, 200)} is larger than ${formatBytes(maxBytes)}; reading stopped there`);
+    super(
+      `The answer to GET ${path.slice(0, 200)} is larger than ${
+        formatBytes(maxBytes)
+      }; reading stopped there`,
+    );
     this.maxBytes = maxBytes;
     this.path = path;
   }

@@ -73,7 +73,8 @@ export function isSensitiveEnvName(name: string): boolean {
 /** `postgres://app:s3cret@db:5432/app` → `postgres://***@db:5432/app`; any userinfo goes, user alone too. */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
 /** `--db-password=x`, `-Dssl.keyStorePassword=x`, `--token x` (inside one string: a shell line, a probe). */
-const SENSITIVE_FLAG = /(^|[\s"'])(--?[\w.-]*(?:pass|pwd|secret|token|key|credential|auth|dsn|private)[\w.-]*)(=|\s+)([^\s"']+)/gi;
+const SENSITIVE_FLAG =
+  /(^|[\s"'])(--?[\w.-]*(?:pass|pwd|secret|token|key|credential|auth|dsn|private)[\w.-]*)(=|\s+)([^\s"']+)/gi;
 /** `PGPASSWORD=x psql ...`, `export API_TOKEN=x`. */
 const SENSITIVE_ASSIGNMENT = /(^|[\s;&|?"'])([A-Za-z_][A-Za-z0-9_]*)=([^\s;&|"']+)/g;
 /** `redis-cli -a <pw>` (and `--pass` handled above) in a shell line. */
@@ -99,12 +100,24 @@ export function redactText(text: string): string {
   if (text === "") return text;
   return text
     .replace(URL_USERINFO, "$1***@")
-    .replace(SENSITIVE_FLAG, (all, before: string, flag: string, sep: string, value: string) =>
-      keepValue(value) ? all : `${before}${flag}${sep}${REDACTED}`)
-    .replace(SENSITIVE_ASSIGNMENT, (all, before: string, name: string, value: string) =>
-      isSensitiveEnvName(name) && !keepValue(value) ? `${before}${name}=${REDACTED}` : all)
-    .replace(REDIS_CLI_AUTH, (all, before: string, value: string) => isReference(value) ? all : before + REDACTED)
-    .replace(MYSQL_PASSWORD, (all, before: string, value: string) => isReference(value) ? all : before + REDACTED);
+    .replace(
+      SENSITIVE_FLAG,
+      (all, before: string, flag: string, sep: string, value: string) =>
+        keepValue(value) ? all : `${before}${flag}${sep}${REDACTED}`,
+    )
+    .replace(
+      SENSITIVE_ASSIGNMENT,
+      (all, before: string, name: string, value: string) =>
+        isSensitiveEnvName(name) && !keepValue(value) ? `${before}${name}=${REDACTED}` : all,
+    )
+    .replace(
+      REDIS_CLI_AUTH,
+      (all, before: string, value: string) => isReference(value) ? all : before + REDACTED,
+    )
+    .replace(
+      MYSQL_PASSWORD,
+      (all, before: string, value: string) => isReference(value) ? all : before + REDACTED,
+    );
 }
 
 const SENSITIVE_FLAG_ALONE = /^--?[\w.-]*(?:pass|pwd|secret|token|key|credential|auth|dsn|private)[\w.-]*$/i;
@@ -535,7 +548,9 @@ const CONTAINER_LISTS: ReadonlySet<string> = new Set(["containers", "initContain
 const PROBES = ["livenessProbe", "readinessProbe", "startupProbe"] as const;
 
 function redactExec(handler: unknown): unknown {
-  if (!isRawObject(handler) || !isRawObject(handler.exec) || !Array.isArray(handler.exec.command)) return handler;
+  if (!isRawObject(handler) || !isRawObject(handler.exec) || !Array.isArray(handler.exec.command)) {
+    return handler;
+  }
   const command = handler.exec.command.map((arg) => typeof arg === "string" ? arg : String(arg));
   return { ...handler, exec: { ...handler.exec, command: redactArgv(command) } };
 }
@@ -556,7 +571,9 @@ function redactRawContainer(container: unknown): unknown {
   for (const field of PROBES) if (field in container) out[field] = redactExec(container[field]);
   if (isRawObject(container.lifecycle)) {
     const lifecycle: RawObject = { ...container.lifecycle };
-    for (const hook of ["postStart", "preStop"]) if (hook in lifecycle) lifecycle[hook] = redactExec(lifecycle[hook]);
+    for (const hook of ["postStart", "preStop"]) {
+      if (hook in lifecycle) lifecycle[hook] = redactExec(lifecycle[hook]);
+    }
     out.lifecycle = lifecycle;
   }
   return out;

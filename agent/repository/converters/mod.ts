@@ -49,8 +49,8 @@ export {
   isSensitiveEnvName,
   LAST_APPLIED_ANNOTATION,
   redactArgv,
-  redactEnvValue,
   REDACTED,
+  redactEnvValue,
   redactKubeObject,
   redactText,
 } from "./_shared.ts";

@@ -138,7 +138,9 @@ async function applyOne(
   }
 
   const resource = await discovery.find(apiVersion, kind);
-  if (!resource) return `${label}: no matches for kind ${quote(kind, 63)} in version ${quote(apiVersion, 100)}`;
+  if (!resource) {
+    return `${label}: no matches for kind ${quote(kind, 63)} in version ${quote(apiVersion, 100)}`;
+  }
 
   let namespace: string | undefined;
   let body: Obj;

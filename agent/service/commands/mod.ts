@@ -443,7 +443,9 @@ export class CommandService {
   /** Refuses a command for another cluster, or one created longer ago than the max age. */
   #checkProvenance(command: Command): string | undefined {
     const clusterId: unknown = command.clusterId;
-    if (this.#clusterId && typeof clusterId === "string" && clusterId !== "" && clusterId !== this.#clusterId) {
+    if (
+      this.#clusterId && typeof clusterId === "string" && clusterId !== "" && clusterId !== this.#clusterId
+    ) {
       return `command is for cluster ${quote(clusterId)}, this agent is cluster "${this.#clusterId}": ` +
         "refused (AGENT_CLUSTER_ID)";
     }
@@ -519,8 +521,9 @@ export class CommandService {
     try {
       const logger = this.#logger;
       if (logger) {
-        if (outcome.outcome === "success" || outcome.outcome === "duplicate") logger.info(message, properties);
-        else if (outcome.unexpected) logger.error(message, properties);
+        if (outcome.outcome === "success" || outcome.outcome === "duplicate") {
+          logger.info(message, properties);
+        } else if (outcome.unexpected) logger.error(message, properties);
         else logger.warn(message, properties);
       }
     } catch {
@@ -536,10 +539,14 @@ export class CommandService {
 
 /** The kind whose naming rule applies to the command's name (`dynamic` names its kind in params). */
 function targetKind(command: Command): string | undefined {
-  if (command.action === "cordon" || command.action === "uncordon" || command.action === "drain") return "Node";
+  if (command.action === "cordon" || command.action === "uncordon" || command.action === "drain") {
+    return "Node";
+  }
   if (command.action === "dynamic") {
     const params = command.params;
-    const kind = typeof params === "object" && params !== null ? (params as Record<string, unknown>).kind : "";
+    const kind = typeof params === "object" && params !== null
+      ? (params as Record<string, unknown>).kind
+      : "";
     return typeof kind === "string" ? kind : undefined;
   }
   return typeof command.kind === "string" ? command.kind : undefined;
