@@ -97,7 +97,7 @@ function command(id: string, source = "web"): Command {
     namespace: "ns",
     name: "web",
     source,
-    createdAt: "2026-01-01T00:00:00Z",
+    createdAt: "0001-01-01T00:00:00Z",
   };
 }
 
