@@ -55,9 +55,10 @@ export function resourcePath(ref: ResourceRef): string {
  */
 export function requestUrl(server: string, path: string, query?: string): string {
   const url = server + path + (query ? `?${query}` : "");
-  const basePath = new URL(server).pathname.replace(/\/+$/, "");
+  // Repeated slashes (a server URL ending in `/`) are harmless; any other difference is a changed target.
+  const collapse = (text: string) => text.replace(/\/{2,}/g, "/");
   const sent = new URL(url).pathname;
-  if (sent !== basePath + path) {
+  if (collapse(sent) !== collapse(new URL(server).pathname + path)) {
     throw new UnsafePathError(
       `Refusing to send a request for ${JSON.stringify(path.slice(0, 200))}: the URL would address ` +
         `${JSON.stringify(sent.slice(0, 200))}`,

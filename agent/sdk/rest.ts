@@ -235,7 +235,9 @@ export function networkError(
   request: Pick<RestRequest, "method" | "path" | "signal">,
   error: unknown,
 ): Error {
-  if (error instanceof KubeApiError || error instanceof KubeNetworkError) return error;
+  if (
+    error instanceof KubeApiError || error instanceof KubeNetworkError || error instanceof KubeResponseTooLargeError
+  ) return error;
   if (error instanceof DOMException && error.name === "TimeoutError") {
     return new KubeNetworkError("timeout", request.method, request.path, { cause: error });
   }
