@@ -236,7 +236,8 @@ export function networkError(
   error: unknown,
 ): Error {
   if (
-    error instanceof KubeApiError || error instanceof KubeNetworkError || error instanceof KubeResponseTooLargeError
+    error instanceof KubeApiError || error instanceof KubeNetworkError ||
+    error instanceof KubeResponseTooLargeError
   ) return error;
   if (error instanceof DOMException && error.name === "TimeoutError") {
     return new KubeNetworkError("timeout", request.method, request.path, { cause: error });

@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import {
   HttpMasterGateway,
-  MAX_POLL_ANSWER_BYTES,
   MasterError,
   MasterProtocolError,
+  MAX_POLL_ANSWER_BYTES,
 } from "../../agent/gateway/mod.ts";
 
 interface Served {
@@ -41,17 +41,25 @@ Deno.test("HttpMasterGateway never follows a redirect and names its Location", a
   );
   try {
     using gateway = new HttpMasterGateway({ masterUrl: master.url, clusterId: "c1", token: "s3cret" });
-    for (const [name, call] of [
-      ["poll", () => gateway.pollCommand("ops")],
-      ["heartbeat", () => gateway.heartbeat()],
-      ["result", () => gateway.postResult({ commandId: "x", success: true, executedAt: "2026-01-01T00:00:00Z" })],
-      ["snapshot", () => gateway.pushSnapshot('{"clusterId":"c1"}')],
-    ] as const) {
+    for (
+      const [name, call] of [
+        ["poll", () => gateway.pollCommand("ops")],
+        ["heartbeat", () => gateway.heartbeat()],
+        [
+          "result",
+          () => gateway.postResult({ commandId: "x", success: true, executedAt: "2026-01-01T00:00:00Z" }),
+        ],
+        ["snapshot", () => gateway.pushSnapshot('{"clusterId":"c1"}')],
+      ] as const
+    ) {
       await t.step(name, async () => {
         const error = await (call as () => Promise<unknown>)().then(() => undefined, (e) => e);
         assert.ok(error instanceof MasterError, String(error));
         assert.equal(error.status, 307);
-        assert.match(error.message, /redirect to ".*\/agent\/commands" refused: the agent never follows redirects/);
+        assert.match(
+          error.message,
+          /redirect to ".*\/agent\/commands" refused: the agent never follows redirects/,
+        );
         assert.match(error.message, /AGENT_MASTER_URL/);
       });
     }
@@ -85,7 +93,10 @@ Deno.test("HttpMasterGateway reads a poll answer only up to its cap, streaming",
     assert.ok(error instanceof MasterProtocolError, String(error));
     assert.match(error.message, /larger than 2 MiB; reading stopped there/);
     // Socket buffers hold a few MiB at most; nothing near the 400 MB offered.
-    assert.ok(master.sentBytes() < MAX_POLL_ANSWER_BYTES + 32 * 1024 * 1024, `${master.sentBytes()} bytes sent`);
+    assert.ok(
+      master.sentBytes() < MAX_POLL_ANSWER_BYTES + 32 * 1024 * 1024,
+      `${master.sentBytes()} bytes sent`,
+    );
   } finally {
     await master.close();
   }

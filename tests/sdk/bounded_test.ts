@@ -12,17 +12,36 @@ import {
 import { startFakeApiServer } from "../support/fake_apiserver.ts";
 
 Deno.test("resourcePath() and requestUrl() refuse paths the URL parser would change", () => {
-  assert.throws(() => resourcePath({ version: "v1", plural: "pods", namespace: "shop", name: ".." }), UnsafePathError);
-  assert.throws(() => resourcePath({ version: "v1", plural: "pods", namespace: ".", name: "x" }), UnsafePathError);
+  assert.throws(
+    () => resourcePath({ version: "v1", plural: "pods", namespace: "shop", name: ".." }),
+    UnsafePathError,
+  );
+  assert.throws(
+    () => resourcePath({ version: "v1", plural: "pods", namespace: ".", name: "x" }),
+    UnsafePathError,
+  );
   assert.equal(
     resourcePath({ version: "v1", plural: "pods", namespace: "shop", name: "a/b" }),
     "/api/v1/namespaces/shop/pods/a%2Fb",
   );
   const server = "https://10.0.0.1:6443";
   assert.equal(requestUrl(server, "/api/v1/pods", "limit=1"), "https://10.0.0.1:6443/api/v1/pods?limit=1");
-  assert.equal(requestUrl("https://rancher/k8s/clusters/c-1/", "/api/v1/pods"), "https://rancher/k8s/clusters/c-1//api/v1/pods");
-  for (const path of ["/api/v1/namespaces/shop/pods/..", "/api/v1/namespaces/shop/pods/%2e%2e", "/api/v1/nodes/."]) {
-    assert.throws(() => requestUrl(server, path), /Refusing to send a request for .*: the URL would address/, path);
+  assert.equal(
+    requestUrl("https://rancher/k8s/clusters/c-1/", "/api/v1/pods"),
+    "https://rancher/k8s/clusters/c-1//api/v1/pods",
+  );
+  for (
+    const path of [
+      "/api/v1/namespaces/shop/pods/..",
+      "/api/v1/namespaces/shop/pods/%2e%2e",
+      "/api/v1/nodes/.",
+    ]
+  ) {
+    assert.throws(
+      () => requestUrl(server, path),
+      /Refusing to send a request for .*: the URL would address/,
+      path,
+    );
   }
 });
 
@@ -48,7 +67,12 @@ Deno.test("client: raw and get stop reading at maxBytes; logs keep the first max
   await using fake = await startFakeApiServer();
   const big = "x".repeat(256 * 1024);
   for (let i = 0; i < 8; i++) {
-    fake.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `big-${i}`, namespace: "bulk" }, data: { big } });
+    fake.apply({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: `big-${i}`, namespace: "bulk" },
+      data: { big },
+    });
   }
   fake.apply({
     apiVersion: "v1",
@@ -56,7 +80,12 @@ Deno.test("client: raw and get stop reading at maxBytes; logs keep the first max
     metadata: { name: "chatty", namespace: "bulk" },
     spec: { containers: [{ name: "c", image: "busybox" }] },
   });
-  fake.setPodLogs("bulk", "chatty", "c", Array.from({ length: 2000 }, (_, i) => `line ${i} ${"y".repeat(100)}`));
+  fake.setPodLogs(
+    "bulk",
+    "chatty",
+    "c",
+    Array.from({ length: 2000 }, (_, i) => `line ${i} ${"y".repeat(100)}`),
+  );
   const client = createKubeClient({
     server: fake.url,
     auth: { description: "none", credentials: () => Promise.resolve({}), invalidate() {} },

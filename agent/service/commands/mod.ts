@@ -555,7 +555,7 @@ function targetKind(command: Command): string | undefined {
 /** `Deployment shop/web`, `Node node-a`, `shop/web`; bounded; `""` without a target. */
 function describeTarget(command: Command): string {
   const text = (value: unknown) => typeof value === "string" && value !== "" ? bounded(value) : "";
-  const kind = text(command?.kind);
+  const kind = text(command?.kind) || (command?.action === "dynamic" ? text(targetKind(command)) : "");
   const namespace = text(command?.namespace);
   const name = text(command?.name);
   const where = namespace && name ? `${namespace}/${name}` : namespace ? `${namespace}/*` : name;

@@ -7,8 +7,8 @@ import {
   isSensitiveEnvName,
   LAST_APPLIED_ANNOTATION,
   redactArgv,
-  redactEnvValue,
   REDACTED,
+  redactEnvValue,
   redactKubeObject,
   redactText,
 } from "../../../agent/repository/converters/mod.ts";
@@ -29,7 +29,9 @@ Deno.test("isSensitiveEnvName() covers pass/pwd/secret/token/key/credential/auth
       "PrivateRepo",
     ]
   ) assert.ok(isSensitiveEnvName(name), name);
-  for (const name of ["LOG_LEVEL", "DATABASE_URL", "PORT", "NODE_ENV"]) assert.ok(!isSensitiveEnvName(name), name);
+  for (const name of ["LOG_LEVEL", "DATABASE_URL", "PORT", "NODE_ENV"]) {
+    assert.ok(!isSensitiveEnvName(name), name);
+  }
 });
 
 Deno.test("redactEnvValue() hides sensitive names whole and credentials inside other values", () => {
@@ -39,8 +41,16 @@ Deno.test("redactEnvValue() hides sensitive names whole and credentials inside o
     ["DATABASE_URL", "postgres://app:s3cret@db.shop.svc:5432/app", "postgres://***@db.shop.svc:5432/app"],
     ["REDIS_URL", "redis://:s3cret@redis:6379/0", "redis://***@redis:6379/0"],
     ["AMQP_URL", "amqp://guest:guest@rabbitmq:5672/", "amqp://***@rabbitmq:5672/"],
-    ["JAVA_OPTS", "-Xmx512m -Djavax.net.ssl.keyStorePassword=changeit", `-Xmx512m -Djavax.net.ssl.keyStorePassword=${R}`],
-    ["WEBHOOK", "https://hooks.example.com/x?token=abc&team=1", `https://hooks.example.com/x?token=${R}&team=1`],
+    [
+      "JAVA_OPTS",
+      "-Xmx512m -Djavax.net.ssl.keyStorePassword=changeit",
+      `-Xmx512m -Djavax.net.ssl.keyStorePassword=${R}`,
+    ],
+    [
+      "WEBHOOK",
+      "https://hooks.example.com/x?token=abc&team=1",
+      `https://hooks.example.com/x?token=${R}&team=1`,
+    ],
     ["UPSTREAM", "http://api.shop.svc:8080", "http://api.shop.svc:8080"],
     ["LOG_LEVEL", "debug", "debug"],
   ];
@@ -55,11 +65,28 @@ Deno.test("redactArgv() hides secret-looking flags in commands, args and probes"
     [["--tls-private-key-file=/etc/tls/tls.key"], ["--tls-private-key-file=/etc/tls/tls.key"]],
     [["--auth-token=", "x"], ["--auth-token=", "x"]],
     [["redis-cli", "-a", "s3cret", "ping"], ["redis-cli", "-a", R, "ping"]],
-    [["/usr/bin/mysqladmin", "-uroot", "-ps3cret", "ping"], ["/usr/bin/mysqladmin", "-uroot", `-p${R}`, "ping"]],
-    [["sh", "-c", "redis-cli -a s3cret ping | grep PONG"], ["sh", "-c", `redis-cli -a ${R} ping | grep PONG`]],
+    [["/usr/bin/mysqladmin", "-uroot", "-ps3cret", "ping"], [
+      "/usr/bin/mysqladmin",
+      "-uroot",
+      `-p${R}`,
+      "ping",
+    ]],
+    [["sh", "-c", "redis-cli -a s3cret ping | grep PONG"], [
+      "sh",
+      "-c",
+      `redis-cli -a ${R} ping | grep PONG`,
+    ]],
     [["sh", "-c", "mysqladmin -u root -ps3cret ping"], ["sh", "-c", `mysqladmin -u root -p${R} ping`]],
-    [["sh", "-c", "PGPASSWORD=s3cret psql -h db -c 'select 1'"], ["sh", "-c", `PGPASSWORD=${R} psql -h db -c 'select 1'`]],
-    [["curl", "-f", "http://admin:admin@localhost:8080/health"], ["curl", "-f", "http://***@localhost:8080/health"]],
+    [["sh", "-c", "PGPASSWORD=s3cret psql -h db -c 'select 1'"], [
+      "sh",
+      "-c",
+      `PGPASSWORD=${R} psql -h db -c 'select 1'`,
+    ]],
+    [["curl", "-f", "http://admin:admin@localhost:8080/health"], [
+      "curl",
+      "-f",
+      "http://***@localhost:8080/health",
+    ]],
     [["nginx", "-g", "daemon off;"], ["nginx", "-g", "daemon off;"]],
     [["-p", "8080"], ["-p", "8080"]],
   ];

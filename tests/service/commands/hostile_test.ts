@@ -34,7 +34,10 @@ function deployment(name: string, namespace: string): Deployment {
     spec: {
       replicas: 1,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: "web:1" }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: "app", image: "web:1" }] },
+      },
     },
   };
 }
@@ -56,7 +59,10 @@ Deno.test("the agent's own namespace and kube-system are protected whatever AGEN
       params: { image: "evil.example/agent:pwn" },
     }));
     assert.equal(result.success, false);
-    assert.match(result.error ?? "", new RegExp(`namespace "${namespace}" is protected: .*AGENT_PROTECTED_NAMESPACES`));
+    assert.match(
+      result.error ?? "",
+      new RegExp(`namespace "${namespace}" is protected: .*AGENT_PROTECTED_NAMESPACES`),
+    );
   }
   assert.deepEqual(reached(env), []);
 });
@@ -69,11 +75,19 @@ Deno.test("update_image refuses images outside AGENT_IMAGE_ALLOWLIST before any 
     const refused = await env.service.execute(
       command({ action: "update_image", namespace: "shop", name: "web", params: { image } }),
     );
-    assert.match(refused.error ?? "", /is not allowed: it matches no prefix of AGENT_IMAGE_ALLOWLIST \(ghcr.io\/acme\)/);
+    assert.match(
+      refused.error ?? "",
+      /is not allowed: it matches no prefix of AGENT_IMAGE_ALLOWLIST \(ghcr.io\/acme\)/,
+    );
   }
   assert.deepEqual(reached(env), []);
   const allowed = await env.service.execute(
-    command({ action: "update_image", namespace: "shop", name: "web", params: { image: "ghcr.io/acme/web:2" } }),
+    command({
+      action: "update_image",
+      namespace: "shop",
+      name: "web",
+      params: { image: "ghcr.io/acme/web:2" },
+    }),
   );
   assert.equal(allowed.success, true, allowed.error);
   assert.deepEqual(reached(env), [
@@ -119,7 +133,10 @@ Deno.test("provenance: another cluster's command and a stale one are refused; cl
     'command is for cluster "staging", this agent is cluster "prod-eu": refused (AGENT_CLUSTER_ID)',
   );
   const stale = await env.service.execute(command({ ...scale, createdAt: "2023-05-06T07:08:09Z" }));
-  assert.match(stale.error ?? "", /^command is stale: created 26304h0m0s ago .* older than AGENT_COMMAND_MAX_AGE=10m0s$/);
+  assert.match(
+    stale.error ?? "",
+    /^command is stale: created 26304h0m0s ago .* older than AGENT_COMMAND_MAX_AGE=10m0s$/,
+  );
   const borderline = await env.service.execute(
     command({ ...scale, createdAt: new Date(NOW - 10 * 60_000 - 1_000).toISOString() }),
   );
@@ -128,11 +145,13 @@ Deno.test("provenance: another cluster's command and a stale one are refused; cl
   assert.match(garbled.error ?? "", /invalid createdAt "yesterday"/);
   assert.deepEqual(reached(env), []);
   // A Master clock five minutes ahead, a zero time (no creation time) and no cluster id are all fine.
-  for (const fields of [
-    { createdAt: new Date(NOW + 5 * 60_000).toISOString() },
-    { createdAt: "0001-01-01T00:00:00Z" },
-    { clusterId: "" },
-  ]) {
+  for (
+    const fields of [
+      { createdAt: new Date(NOW + 5 * 60_000).toISOString() },
+      { createdAt: "0001-01-01T00:00:00Z" },
+      { clusterId: "" },
+    ]
+  ) {
     const ok = await env.service.execute(command({ ...scale, ...fields }));
     assert.equal(ok.success, true, ok.error);
   }
@@ -152,12 +171,19 @@ Deno.test("the ai topic is read-only by default; AGENT_ALLOWED_ACTIONS applies t
   const viaSource = await env.service.execute(command({ ...scale, source: "ai" }), { topic: "ops" });
   assert.match(viaSource.error ?? "", /not allowed from the ai topic/);
   for (const action of ["drain", "get_secret", "delete_pod"]) {
-    const refused = await env.service.execute(command({ action, name: "n", namespace: "shop" }), { topic: "ai" });
+    const refused = await env.service.execute(command({ action, name: "n", namespace: "shop" }), {
+      topic: "ai",
+    });
     assert.match(refused.error ?? "", /AGENT_AI_ALLOWED_ACTIONS/, action);
   }
   assert.deepEqual(reached(env), []);
   const read = await env.service.execute(
-    command({ action: "dynamic", namespace: "shop", name: "web", params: { command: "get", kind: "Deployment" } }),
+    command({
+      action: "dynamic",
+      namespace: "shop",
+      name: "web",
+      params: { command: "get", kind: "Deployment" },
+    }),
     { topic: "ai" },
   );
   assert.equal(read.success, true, read.error);
@@ -190,12 +216,14 @@ Deno.test("dynamic stops reading at its byte budget and says how to narrow the q
   await using env = await setup();
   const big = "x".repeat(512 * 1024);
   for (let i = 0; i < 12; i++) {
-    env.fake.apply({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: `big-${i}`, namespace: "bulk" },
-      data: { big },
-    } as Parameters<CommandTestEnv["fake"]["apply"]>[0]);
+    env.fake.apply(
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: `big-${i}`, namespace: "bulk" },
+        data: { big },
+      } as Parameters<CommandTestEnv["fake"]["apply"]>[0],
+    );
   }
   const result = await env.service.execute(
     command({ action: "dynamic", namespace: "bulk", params: { command: "list", kind: "ConfigMap" } }),
@@ -209,27 +237,37 @@ Deno.test("dynamic stops reading at its byte budget and says how to narrow the q
 
 Deno.test("dynamic output goes through the snapshot's redaction", async () => {
   await using env = await setup();
-  env.fake.apply({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      name: "api-0",
-      namespace: "shop",
-      annotations: { "kubectl.kubernetes.io/last-applied-configuration": '{"DB_PASSWORD":"hunter2"}' },
-    },
-    spec: {
-      containers: [{
-        name: "api",
-        image: "shop/api:1",
-        args: ["--token=hunter2"],
-        env: [{ name: "DB_PASSWORD", value: "hunter2" }, { name: "DSN_URL", value: "mysql://u:hunter2@db/x" }],
-        readinessProbe: { exec: { command: ["redis-cli", "-a", "hunter2", "ping"] } },
-      }],
-    },
-  } as Parameters<CommandTestEnv["fake"]["apply"]>[0]);
+  env.fake.apply(
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name: "api-0",
+        namespace: "shop",
+        annotations: { "kubectl.kubernetes.io/last-applied-configuration": '{"DB_PASSWORD":"hunter2"}' },
+      },
+      spec: {
+        containers: [{
+          name: "api",
+          image: "shop/api:1",
+          args: ["--token=hunter2"],
+          env: [{ name: "DB_PASSWORD", value: "hunter2" }, {
+            name: "DSN_URL",
+            value: "mysql://u:hunter2@db/x",
+          }],
+          readinessProbe: { exec: { command: ["redis-cli", "-a", "hunter2", "ping"] } },
+        }],
+      },
+    } as Parameters<CommandTestEnv["fake"]["apply"]>[0],
+  );
   for (const params of [{ command: "get", kind: "Pod" }, { command: "list", kind: "Pod" }]) {
     const result = await env.service.execute(
-      command({ action: "dynamic", namespace: "shop", name: params.command === "get" ? "api-0" : undefined, params }),
+      command({
+        action: "dynamic",
+        namespace: "shop",
+        name: params.command === "get" ? "api-0" : undefined,
+        params,
+      }),
     );
     assert.equal(result.success, true, result.error);
     assert.ok(result.output?.includes("api-0"));

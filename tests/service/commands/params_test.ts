@@ -70,7 +70,10 @@ Deno.test("checkPolicy refuses by allow-list, read-only mode, feature flags and 
   // The setting adds to kube-system and the agent's own namespace; it never unprotects them.
   for (const namespace of ["kube-system", "atlhyper", "prod"]) {
     assert.match(
-      checkPolicy({ protectedNamespaces: ["prod"], ownNamespace: "atlhyper" }, { action: "scale", namespace }) ??
+      checkPolicy({ protectedNamespaces: ["prod"], ownNamespace: "atlhyper" }, {
+        action: "scale",
+        namespace,
+      }) ??
         "",
       new RegExp(`"${namespace}" is protected: .*kube-system and the agent's own namespace always are`),
     );
