@@ -89,7 +89,7 @@ Deno.test("update_image refuses images outside AGENT_IMAGE_ALLOWLIST before any 
       params: { image: "ghcr.io/acme/web:2" },
     }),
   );
-  assert.equal(allowed.success, true, allowed.error);
+  assert.equal(allowed.success, true, String(allowed.error));
   assert.deepEqual(reached(env), [
     "GET /apis/apps/v1/namespaces/shop/deployments/web",
     "PATCH /apis/apps/v1/namespaces/shop/deployments/web",
@@ -153,7 +153,7 @@ Deno.test("provenance: another cluster's command and a stale one are refused; cl
     ]
   ) {
     const ok = await env.service.execute(command({ ...scale, ...fields }));
-    assert.equal(ok.success, true, ok.error);
+    assert.equal(ok.success, true, String(ok.error));
   }
 });
 
@@ -186,7 +186,7 @@ Deno.test("the ai topic is read-only by default; AGENT_ALLOWED_ACTIONS applies t
     }),
     { topic: "ai" },
   );
-  assert.equal(read.success, true, read.error);
+  assert.equal(read.success, true, String(read.error));
   assert.equal((await env.service.execute(command(scale), { topic: "ops" })).success, true);
 
   await using opened = await setup({ aiAllowedActions: ["scale", "dynamic"], allowedActions: ["dynamic"] });
@@ -269,9 +269,9 @@ Deno.test("dynamic output goes through the snapshot's redaction", async () => {
         params,
       }),
     );
-    assert.equal(result.success, true, result.error);
+    assert.equal(result.success, true, String(result.error));
     assert.ok(result.output?.includes("api-0"));
-    assert.ok(!result.output?.includes("hunter2"), result.output);
-    assert.ok(!result.output?.includes("last-applied-configuration"), result.output);
+    assert.ok(!result.output?.includes("hunter2"), String(result.output));
+    assert.ok(!result.output?.includes("last-applied-configuration"), String(result.output));
   }
 });
