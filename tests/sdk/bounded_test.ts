@@ -45,14 +45,18 @@ Deno.test("resourcePath() and requestUrl() refuse paths the URL parser would cha
   }
 });
 
-Deno.test("client: a built path that would change is never sent", async () => {
-  await using fake = await startFakeApiServer();
-  const client = createKubeClient({
-    server: fake.url,
+function anonymousClient(server: string) {
+  return createKubeClient({
+    server,
     auth: { description: "none", credentials: () => Promise.resolve({}), invalidate() {} },
     namespace: "default",
     source: "test",
   });
+}
+
+Deno.test("client: a built path that would change is never sent", async () => {
+  await using fake = await startFakeApiServer();
+  const client = anonymousClient(fake.url);
   try {
     fake.resetRequestLog();
     await assert.rejects(() => client.delete("/api/v1/namespaces/shop/pods/.."), UnsafePathError);
@@ -86,12 +90,7 @@ Deno.test("client: raw and get stop reading at maxBytes; logs keep the first max
     "c",
     Array.from({ length: 2000 }, (_, i) => `line ${i} ${"y".repeat(100)}`),
   );
-  const client = createKubeClient({
-    server: fake.url,
-    auth: { description: "none", credentials: () => Promise.resolve({}), invalidate() {} },
-    namespace: "default",
-    source: "test",
-  });
+  const client = anonymousClient(fake.url);
   try {
     const path = "/api/v1/namespaces/bulk/configmaps";
     const error = await client.raw(path, { maxBytes: 512 * 1024 }).then(() => undefined, (e) => e);
