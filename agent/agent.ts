@@ -139,6 +139,7 @@ export class Agent {
       redact: config.redactEnv,
       clusterId: parts.clusterId,
       commandMaxAgeMs: config.commandMaxAgeMs,
+      masterClockOffsetMs: () => parts.gateway.clockOffsetMs,
       allowSecretRead: config.allowSecretRead,
       allowApply: config.allowApply,
       commandTimeoutMs: config.commandTimeoutMs,

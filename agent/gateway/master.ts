@@ -214,6 +214,7 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
   readonly #heartbeatTimeoutMs: number;
   readonly #pollTimeoutMs: number;
   readonly #resultTimeoutMs: number;
+  #clockOffsetMs: number | undefined;
 
   /** Creates the gateway from the Master URL, cluster id, token, TLS and timeout settings. */
   constructor(options: HttpMasterGatewayOptions) {
@@ -259,6 +260,15 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
   /** The cluster ID this gateway reports as. */
   get clusterId(): string {
     return this.#clusterId;
+  }
+
+  /**
+   * The Master's clock minus ours in ms, from the `Date` header of its latest answer (Go's server always sends
+   * one); `undefined` before the first answer. Command ages are measured on the Master's clock with it, so a
+   * skewed clock on either side does not make fresh commands look stale.
+   */
+  get clockOffsetMs(): number | undefined {
+    return this.#clockOffsetMs;
   }
 
   /** The Master's base URL without credentials (safe to log). */
@@ -359,6 +369,12 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
     this.close();
   }
 
+  #noteDate(header: string | null): void {
+    const date = header ? Date.parse(header) : NaN;
+    // The header has whole seconds: the Master's clock was somewhere in the following second.
+    if (Number.isFinite(date)) this.#clockOffsetMs = date + 500 - Date.now();
+  }
+
   /**
    * Sends one request and hands a 2xx answer to `read`. The timeout covers the body as well, because a Master
    * that sends headers and then stalls must not hang a loop.
@@ -384,6 +400,7 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
         redirect: "manual",
         ...(this.#client ? { client: this.#client } : {}),
       });
+      this.#noteDate(response.headers.get("Date"));
       if (response.status >= 300 && response.status <= 399) {
         await response.body?.cancel().catch(() => {});
         const location = response.headers.get("Location");

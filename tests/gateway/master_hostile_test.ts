@@ -129,3 +129,17 @@ Deno.test("HttpMasterGateway sends URL userinfo as Basic auth and never shows it
     await master.close();
   }
 });
+
+Deno.test("HttpMasterGateway learns the Master's clock offset from its Date header", async () => {
+  const hourAgo = new Date(Date.now() - 3_600_000).toUTCString();
+  const master = serve(() => Response.json({ status: "ok" }, { headers: { Date: hourAgo } }));
+  try {
+    using gateway = new HttpMasterGateway({ masterUrl: master.url, clusterId: "c1" });
+    assert.equal(gateway.clockOffsetMs, undefined);
+    await gateway.heartbeat();
+    const offset = gateway.clockOffsetMs ?? 0;
+    assert.ok(Math.abs(offset + 3_600_000) < 5_000, `offset ${offset} ms`);
+  } finally {
+    await master.close();
+  }
+});

@@ -143,6 +143,11 @@ export interface CommandServiceOptions extends SafetyPolicy {
   /** Ids remembered within the max-age window. Default {@linkcode DEFAULT_DEDUP_MAX_IDS}. */
   dedupMaxIds?: number;
   /**
+   * The Master's clock minus the agent's, in ms (from the Master's `Date` headers), when known: a command's age is
+   * measured on the Master's clock, the one that wrote `createdAt`. Default: the clocks are assumed to agree.
+   */
+  masterClockOffsetMs?: () => number | undefined;
+  /**
    * Called once per command (metrics hook). `action` is `"unknown"` for actions outside the table, so a
    * misbehaving Master cannot blow up label cardinality.
    */
@@ -191,6 +196,7 @@ export class CommandService {
   readonly #clusterId?: string;
   readonly #maxAgeMs: number;
   readonly #dedupMaxIds: number;
+  readonly #masterClockOffsetMs?: () => number | undefined;
   #resultChars = 0;
   readonly #counters: CommandCounters = {};
   readonly #waiters: (() => void)[] = [];
@@ -222,6 +228,7 @@ export class CommandService {
     this.#clusterId = options.clusterId || undefined;
     this.#maxAgeMs = positive(options.commandMaxAgeMs, DEFAULT_COMMAND_MAX_AGE_MS);
     this.#dedupMaxIds = Math.floor(positive(options.dedupMaxIds, DEFAULT_DEDUP_MAX_IDS));
+    this.#masterClockOffsetMs = options.masterClockOffsetMs;
   }
 
   /** Commands holding a slot right now. */
@@ -455,8 +462,15 @@ export class CommandService {
     if (Number.isNaN(created)) {
       return `invalid createdAt ${quote(createdAt)}: not an RFC 3339 time`;
     }
-    // A creation time in the future is clock skew between Master and agent, not a reason to refuse.
-    const age = this.#clock.now() - created;
+    // Measured on the Master's clock when its offset is known; a creation time in the future is clock skew
+    // (or the Date header's one-second resolution), not a reason to refuse.
+    let offset = 0;
+    try {
+      offset = this.#masterClockOffsetMs?.() ?? 0;
+    } catch {
+      // No offset: compare with our own clock.
+    }
+    const age = this.#clock.now() + (Number.isFinite(offset) ? offset : 0) - created;
     if (age > this.#maxAgeMs) {
       return `command is stale: created ${formatAge(age)} ago (${bounded(createdAt, 40)}), older than ` +
         `AGENT_COMMAND_MAX_AGE=${formatAge(this.#maxAgeMs)}`;

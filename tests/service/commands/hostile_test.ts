@@ -157,6 +157,29 @@ Deno.test("provenance: another cluster's command and a stale one are refused; cl
   }
 });
 
+Deno.test("command age is measured on the Master's clock when its offset is known", async () => {
+  // The Master's clock runs 30 minutes behind ours: its fresh commands carry creation times 30 minutes "ago".
+  let offset: number | undefined = -30 * 60_000;
+  await using env = await setup({ masterClockOffsetMs: () => offset });
+  env.fake.apply(deployment("web", "shop"));
+  const scale = { namespace: "shop", name: "web", params: { replicas: 2 } };
+  const masterNow = NOW - 30 * 60_000;
+  const fresh = await env.service.execute(
+    command({ ...scale, createdAt: new Date(masterNow - 2_000).toISOString() }),
+  );
+  assert.equal(fresh.success, true, String(fresh.error));
+  const stale = await env.service.execute(
+    command({ ...scale, createdAt: new Date(masterNow - 11 * 60_000).toISOString() }),
+  );
+  assert.match(stale.error ?? "", /^command is stale: created 11m0s ago/);
+  // Without an offset (no answer from the Master yet) the agent's own clock is used.
+  offset = undefined;
+  const unknown = await env.service.execute(
+    command({ ...scale, createdAt: new Date(masterNow).toISOString() }),
+  );
+  assert.match(unknown.error ?? "", /^command is stale: created 30m0s ago/);
+});
+
 Deno.test("the ai topic is read-only by default; AGENT_ALLOWED_ACTIONS applies to both topics", async () => {
   await using env = await setup();
   env.fake.apply(deployment("web", "shop"));
