@@ -69,6 +69,11 @@ export const DEFAULT_COMMAND_MAX_AGE_MS = 10 * 60_000;
  * sending more distinct ids than this in one window makes the oldest be forgotten early, with a warning.
  */
 export const DEFAULT_DEDUP_MAX_IDS = 100_000;
+/**
+ * Longest command id accepted (the Master sends 36-character UUIDs). Ids are remembered for the whole max-age
+ * window, so a Master sending megabyte ids must not be able to fill the memory with them.
+ */
+export const MAX_COMMAND_ID_CHARS = 256;
 /** Longest error text of a result: an API server or a handler may quote remote input at length. */
 export const MAX_RESULT_ERROR_CHARS = 4_096;
 /** Longest error text in a log line. */
@@ -260,10 +265,19 @@ export class CommandService {
       this.#results.set(id, previous);
       return this.#duplicate(command, topic, previous.result);
     }
+    if (id.length > MAX_COMMAND_ID_CHARS) {
+      // Answered (the result carries the id whole, so the Master can match it) but never remembered.
+      const error =
+        `invalid command id: ${id.length} characters, at most ${MAX_COMMAND_ID_CHARS} are accepted`;
+      return this.#execute(command, { topic, refusal: { outcome: "rejected", error } });
+    }
     const firstSeen = id ? this.#rememberId(id) : undefined;
     if (firstSeen !== undefined) {
       // Seen within the window, result already forgotten (size budget): never run it twice.
-      return this.#execute(command, { topic, refusal: duplicateMessage(firstSeen) });
+      return this.#execute(command, {
+        topic,
+        refusal: { outcome: "duplicate", error: duplicateMessage(firstSeen) },
+      });
     }
     const result = this.#execute(command, { topic, signal: options.signal });
     if (id) {
@@ -328,14 +342,12 @@ export class CommandService {
 
   async #execute(
     command: Command,
-    options: { topic: string; signal?: AbortSignal; refusal?: string },
+    options: { topic: string; signal?: AbortSignal; refusal?: Outcome },
   ): Promise<Result> {
     const start = this.#clock.now();
     let outcome: Outcome;
     try {
-      outcome = options.refusal !== undefined
-        ? { outcome: "duplicate", error: options.refusal }
-        : await this.#dispatch(command, start + this.#timeoutMs, options);
+      outcome = options.refusal ?? await this.#dispatch(command, start + this.#timeoutMs, options);
     } catch (error) {
       // #dispatch handles every expected error; this is a last line of defence so execute never rejects.
       outcome = { outcome: "failure", error: describeError(error), unexpected: true };
