@@ -177,7 +177,6 @@ Deno.test("hostile commands through the fake Master reach nothing on the API ser
 
   assert.equal(await agent.terminate(), 0, agent.output());
   const output = agent.output();
-  if (Deno.env.get("SHOW_OUTPUT")) console.log(output);
   assert.match(output, /Sending the Master credential over plain http to http:\/\/127\.0\.0\.1:\d+/);
   assert.ok(!output.includes(SECRET), "no credential or redacted value in the logs");
   assert.ok(!output.includes("token-e2e"), "the token is never logged");
@@ -262,7 +261,6 @@ Deno.test("a scripted hostile Master: foreign cluster, endless answer and redire
   assert.equal(after?.success, true, String(after?.error));
   const rssAfter = rssBytes(agent.process.pid);
 
-  if (Deno.env.get("SHOW_OUTPUT")) console.log({ offered, rssBefore, rssAfter });
   // The endless answer was cut near the 2 MiB cap (plus socket buffers), not read to 400 MB.
   assert.ok(offered < 40 * 1024 * 1024, `${offered} bytes offered before the agent stopped reading`);
   assert.ok(rssAfter - rssBefore < 64 * 1024 * 1024, `RSS ${rssBefore} -> ${rssAfter}`);
