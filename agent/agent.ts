@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { AgentConfig } from "./config.ts";
+import { type AgentConfig, readEnv } from "./config.ts";
 import type { Clock } from "./clock.ts";
 import { createMasterGateway, type HttpMasterGateway } from "./gateway/mod.ts";
 import { InformerSet, type InformerSetOptions } from "./informer/mod.ts";
@@ -97,7 +97,7 @@ export class Agent {
 
   private constructor(
     config: AgentConfig,
-    parts: { clusterId: string; client: HttpKubeClient; gateway: HttpMasterGateway },
+    parts: { clusterId: string; client: HttpKubeClient; gateway: HttpMasterGateway; ownNamespace: string },
     options: AgentOptions,
   ) {
     this.config = config;
@@ -132,7 +132,14 @@ export class Agent {
       logger: options.logger("command"),
       readOnly: config.readOnly,
       allowedActions: config.allowedActions,
+      aiAllowedActions: config.aiAllowedActions,
       protectedNamespaces: config.protectedNamespaces,
+      ownNamespace: parts.ownNamespace || undefined,
+      imageAllowlist: config.imageAllowlist,
+      redact: config.redactEnv,
+      clusterId: parts.clusterId,
+      commandMaxAgeMs: config.commandMaxAgeMs,
+      masterClockOffsetMs: () => parts.gateway.clockOffsetMs,
       allowSecretRead: config.allowSecretRead,
       allowApply: config.allowApply,
       commandTimeoutMs: config.commandTimeoutMs,
@@ -165,11 +172,21 @@ export class Agent {
         pollTimeoutMs: config.commandPollTimeoutMs,
         userAgent: `atlhyper-agent/${AGENT_VERSION}`,
       });
-      options.logger("agent").info(`Connected to ${connection.source}`, {
+      const log = options.logger("agent");
+      log.info(`Connected to ${connection.source}`, {
         server: connection.server,
         clusterId,
       });
-      return new Agent(config, { clusterId, client, gateway }, options);
+      if (gateway.sendsCredentialsInClear) {
+        log.warn(
+          `Sending the Master credential over plain http to ${gateway.url}: anyone on the path can read and ` +
+            "replay it; use an https AGENT_MASTER_URL",
+        );
+      }
+      // POD_NAMESPACE (downward API) first; in a pod without it, the service account's namespace.
+      const ownNamespace = readEnv(["POD_NAMESPACE"]).POD_NAMESPACE ||
+        (connection.source.startsWith("in-cluster") ? connection.namespace ?? "" : "");
+      return new Agent(config, { clusterId, client, gateway, ownNamespace }, options);
     } catch (error) {
       client.close();
       throw error;

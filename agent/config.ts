@@ -6,6 +6,11 @@
  * @module
  */
 
+import { ACTIONS, DEFAULT_AI_ALLOWED_ACTIONS } from "./service/commands/_policy.ts";
+import { nameProblem } from "./service/commands/_names.ts";
+import { RESOURCE_NAMES } from "./informer/resources.ts";
+import { withoutUserinfo } from "./text.ts";
+
 /** The parsed configuration. Durations are milliseconds. */
 export interface AgentConfig {
   /** Cluster id; empty means the UID of the kube-system namespace (`AGENT_CLUSTER_ID`). */
@@ -59,8 +64,17 @@ export interface AgentConfig {
   readOnly: boolean;
   /** Command allow-list; empty means all (`AGENT_ALLOWED_ACTIONS`). */
   allowedActions: string[];
-  /** Namespaces where mutating commands are refused; default `kube-system` (`AGENT_PROTECTED_NAMESPACES`). */
+  /** Actions the `ai` topic may run; default the reads but get_secret (`AGENT_AI_ALLOWED_ACTIONS`). */
+  aiAllowedActions: string[];
+  /**
+   * Namespaces where mutating commands are refused, besides kube-system and the agent's own namespace, which
+   * always are (`AGENT_PROTECTED_NAMESPACES`).
+   */
   protectedNamespaces: string[];
+  /** Registry/repository prefixes `update_image` may set; empty allows any (`AGENT_IMAGE_ALLOWLIST`). */
+  imageAllowlist: string[];
+  /** Commands created longer ago are refused as stale; default 10 min (`AGENT_COMMAND_MAX_AGE`). */
+  commandMaxAgeMs: number;
   /** Allow `get_secret`, which returns plaintext values; default false (`AGENT_ALLOW_SECRET_READ`). */
   allowSecretRead: boolean;
   /** Allow `apply_manifests`; default false (`AGENT_ALLOW_APPLY`). */
@@ -85,6 +99,9 @@ export interface AgentConfig {
 
 type Kind = "string" | "url" | "duration" | "bool" | "int" | "list" | "addr" | "enum";
 
+/** What the items of a `list` setting must be. */
+type ListItems = "action" | "kind" | "namespace";
+
 /** One environment variable. */
 export interface Setting {
   env: string;
@@ -99,6 +116,8 @@ export interface Setting {
   max?: number;
   /** Read for compatibility with the Go agent; has no effect here. */
   ignored?: boolean;
+  /** Items of a `list` checked against the known actions, watched kinds or the namespace name rule. */
+  items?: ListItems;
 }
 
 /** Every setting, in `--help` order. */
@@ -240,6 +259,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "namespaces",
     kind: "list",
     default: "",
+    items: "namespace",
     help: "comma-separated namespaces to watch; empty = all",
   },
   {
@@ -247,6 +267,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "disabledKinds",
     kind: "list",
     default: "",
+    items: "kind",
     help: "comma-separated kinds (plurals) not to watch, e.g. secrets,events",
   },
   {
@@ -283,14 +304,31 @@ export const SETTINGS: readonly Setting[] = [
     key: "allowedActions",
     kind: "list",
     default: "",
+    items: "action",
     help: "comma-separated command allow-list; empty = all",
+  },
+  {
+    env: "AGENT_AI_ALLOWED_ACTIONS",
+    key: "aiAllowedActions",
+    kind: "list",
+    default: DEFAULT_AI_ALLOWED_ACTIONS.join(","),
+    items: "action",
+    help: "actions commands of the ai topic may run (AGENT_ALLOWED_ACTIONS applies too)",
   },
   {
     env: "AGENT_PROTECTED_NAMESPACES",
     key: "protectedNamespaces",
     kind: "list",
-    default: "kube-system",
-    help: "namespaces where mutating commands are refused",
+    default: "",
+    items: "namespace",
+    help: "more namespaces where mutating commands are refused (kube-system and the agent's own always are)",
+  },
+  {
+    env: "AGENT_IMAGE_ALLOWLIST",
+    key: "imageAllowlist",
+    kind: "list",
+    default: "",
+    help: "registry/repository prefixes update_image may set, e.g. ghcr.io/acme; empty = any image",
   },
   {
     env: "AGENT_ALLOW_SECRET_READ",
@@ -313,6 +351,14 @@ export const SETTINGS: readonly Setting[] = [
     default: "30s",
     min: 1000,
     help: "deadline of one command",
+  },
+  {
+    env: "AGENT_COMMAND_MAX_AGE",
+    key: "commandMaxAgeMs",
+    kind: "duration",
+    default: "10m",
+    min: 10_000,
+    help: "refuse commands created longer ago than this as stale; ids are remembered this long",
   },
   {
     env: "AGENT_MAX_CONCURRENT_COMMANDS",
@@ -429,7 +475,9 @@ export function formatDuration(ms: number): string {
 
 function parseValue(setting: Setting, raw: string): { value?: unknown; problem?: string } {
   const text = raw.trim();
-  const bad = (why: string) => ({ problem: `${setting.env}=${JSON.stringify(raw)}: ${why}` });
+  // A URL's userinfo is a credential: never echoed, not even in a configuration error.
+  const shown = setting.kind === "url" ? withoutUserinfo(raw) : raw;
+  const bad = (why: string) => ({ problem: `${setting.env}=${JSON.stringify(shown)}: ${why}` });
   switch (setting.kind) {
     case "string":
       return { value: text };
@@ -466,8 +514,21 @@ function parseValue(setting: Setting, raw: string): { value?: unknown; problem?:
       if (setting.max !== undefined && n > setting.max) return bad(`must be at most ${setting.max}`);
       return { value: n };
     }
-    case "list":
-      return { value: text.split(",").map((s) => s.trim()).filter(Boolean) };
+    case "list": {
+      const items = text.split(",").map((s) => s.trim()).filter(Boolean);
+      if (text !== "" && items.length === 0) {
+        return bad("has only separators; leave it empty for the default");
+      }
+      const unknown = items.filter((item) => listItemProblem(setting.items, item));
+      if (unknown.length > 0) {
+        return bad(
+          `${unknown.map((item) => JSON.stringify(item)).join(", ")}: ${
+            listItemProblem(setting.items, unknown[0])
+          }`,
+        );
+      }
+      return { value: items };
+    }
     case "addr": {
       if (text === "") return { value: "" };
       const match = /^(.*):(\d{1,5})$/.exec(text);
@@ -479,6 +540,26 @@ function parseValue(setting: Setting, raw: string): { value?: unknown; problem?:
       if (!setting.values?.includes(lower)) return bad(`must be one of ${setting.values?.join(", ")}`);
       return { value: lower === "warn" ? "warning" : lower };
     }
+  }
+}
+
+/** Why one item of a checked list is wrong, or `undefined`. */
+function listItemProblem(items: ListItems | undefined, item: string): string | undefined {
+  switch (items) {
+    case "action":
+      return (ACTIONS as readonly string[]).includes(item)
+        ? undefined
+        : `unknown action (known: ${ACTIONS.join(", ")})`;
+    case "kind":
+      return (RESOURCE_NAMES as readonly string[]).includes(item)
+        ? undefined
+        : `unknown kind (known: ${RESOURCE_NAMES.join(", ")})`;
+    case "namespace": {
+      const problem = nameProblem(item, "dns1123-label");
+      return problem ? `not a namespace name: ${problem}` : undefined;
+    }
+    default:
+      return undefined;
   }
 }
 

@@ -75,7 +75,7 @@ export async function main(args: readonly string[]): Promise<number> {
     observability.watchLoops();
     agent.startLoops();
   }
-  log.info("Agent started", { clusterId: agent.clusterId, master: config.masterUrl });
+  log.info("Agent started", { clusterId: agent.clusterId, master: agent.gateway.url });
 
   await waitForSignal();
   log.info("Stopping: draining running commands");

@@ -32,7 +32,11 @@ Deno.test("loadConfig() applies the Go agent's defaults", () => {
   assert.equal(config.commandPollTimeoutMs, 90_000);
   assert.equal(config.logLevel, "info");
   assert.equal(config.logFormat, "text");
-  assert.deepEqual(config.protectedNamespaces, ["kube-system"]);
+  // kube-system and the agent's own namespace are protected by the command service itself; the setting adds.
+  assert.deepEqual(config.protectedNamespaces, []);
+  assert.deepEqual(config.aiAllowedActions, ["get_logs", "get_configmap", "dynamic"]);
+  assert.deepEqual(config.imageAllowlist, []);
+  assert.equal(config.commandMaxAgeMs, 600_000);
   assert.equal(config.readOnly, false);
   assert.equal(config.maxConcurrentCommands, 4);
   assert.equal(config.healthAddr, ":8082");
@@ -108,4 +112,55 @@ Deno.test("loadConfig() turns the health server off with an empty AGENT_HEALTH_A
     "http://localhost:8081",
     "empty = default elsewhere",
   );
+});
+
+function configError(load: () => unknown): ConfigError {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+Deno.test("loadConfig() refuses unknown actions and kinds and separator-only lists, all at once", () => {
+  const error = configError(
+    () =>
+      loadConfig({
+        AGENT_ALLOWED_ACTIONS: "scal",
+        AGENT_AI_ALLOWED_ACTIONS: "dynamic,exec",
+        AGENT_DISABLED_KINDS: "pods,foo",
+        AGENT_PROTECTED_NAMESPACES: " , ,",
+        AGENT_NAMESPACES: "shop,../x",
+        AGENT_COMMAND_MAX_AGE: "1s",
+      }),
+  );
+  const problems = error.problems.join("\n");
+  assert.equal(error.problems.length, 6, problems);
+  assert.match(problems, /AGENT_ALLOWED_ACTIONS="scal": "scal": unknown action \(known: scale, /);
+  assert.match(problems, /AGENT_AI_ALLOWED_ACTIONS="dynamic,exec": "exec": unknown action/);
+  assert.match(problems, /AGENT_DISABLED_KINDS="pods,foo": "foo": unknown kind \(known: pods, /);
+  assert.match(problems, /AGENT_PROTECTED_NAMESPACES=" , ,": has only separators/);
+  assert.match(problems, /AGENT_NAMESPACES="shop,..\/x": "..\/x": not a namespace name/);
+  assert.match(problems, /AGENT_COMMAND_MAX_AGE="1s": must be at least 10s/);
+});
+
+Deno.test("loadConfig() reads the new safety settings", () => {
+  const config = loadConfig({
+    AGENT_AI_ALLOWED_ACTIONS: "get_logs, dynamic",
+    AGENT_IMAGE_ALLOWLIST: "ghcr.io/acme/,registry.example.com/team",
+    AGENT_COMMAND_MAX_AGE: "2m",
+    AGENT_PROTECTED_NAMESPACES: "prod",
+  });
+  assert.deepEqual(config.aiAllowedActions, ["get_logs", "dynamic"]);
+  assert.deepEqual(config.imageAllowlist, ["ghcr.io/acme/", "registry.example.com/team"]);
+  assert.equal(config.commandMaxAgeMs, 120_000);
+  assert.deepEqual(config.protectedNamespaces, ["prod"]);
+});
+
+Deno.test("loadConfig() never echoes credentials of a bad master URL", () => {
+  const error = configError(() => loadConfig({ AGENT_MASTER_URL: "ftp://admin:hunter2@master:21" }));
+  assert.match(error.message, /AGENT_MASTER_URL="ftp:\/\/\*\*\*@master:21"/);
+  assert.ok(!error.message.includes("hunter2"));
 });

@@ -8,7 +8,8 @@
  * @module
  */
 
-import { readBounded } from "../http.ts";
+import { formatBytes, readBounded, readLimited } from "../http.ts";
+import { bounded, withoutUserinfo } from "../text.ts";
 import { gzip as zlibGzip } from "node:zlib";
 import { timeoutSignal } from "../clock.ts";
 import { type Command, type Result, ZERO_TIME } from "../../model/mod.ts";
@@ -27,6 +28,11 @@ export const DEFAULT_POLL_TIMEOUT_MS = 90_000;
 export const DEFAULT_RESULT_TIMEOUT_MS = 30_000;
 /** Error bodies are read up to this size: a proxy's HTML page does not belong in a log line. */
 const MAX_ERROR_BODY = 64 * 1024;
+/**
+ * Largest poll answer read. A command is small (the biggest, `apply_manifests`, carries a few manifests); the
+ * read stops here, so a hostile or broken Master can raise the agent's memory by about this much, not more.
+ */
+export const MAX_POLL_ANSWER_BYTES = 2 * 1024 * 1024;
 
 /** A snapshot body already compressed (the snapshot service writes gzip directly), streamed as it is. */
 export interface GzippedSnapshot {
@@ -248,6 +254,8 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
   readonly #baseUrl: string;
   readonly #clusterId: string;
   readonly #token?: string;
+  readonly #basic?: string;
+  readonly #plainHttp: boolean;
   readonly #fetch: MasterFetch;
   readonly #client?: Deno.HttpClient;
   readonly #userAgent: string;
@@ -255,6 +263,7 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
   readonly #heartbeatTimeoutMs: number;
   readonly #pollTimeoutMs: number;
   readonly #resultTimeoutMs: number;
+  #clockOffsetMs: number | undefined;
 
   /** Creates the gateway from the Master URL, cluster id, token, TLS and timeout settings. */
   constructor(options: HttpMasterGatewayOptions) {
@@ -262,16 +271,30 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
     // strip it instead of asking operators to get it right.
     const base = options.masterUrl.trim().replace(/\/+$/, "");
     let parsed: URL;
+    const shown = withoutUserinfo(options.masterUrl);
     try {
       parsed = new URL(base);
     } catch {
-      throw new TypeError(`Cannot use master URL "${options.masterUrl}": not a valid URL`);
+      throw new TypeError(`Cannot use master URL "${shown}": not a valid URL`);
     }
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      throw new TypeError(`Cannot use master URL "${options.masterUrl}": scheme must be http or https`);
+      throw new TypeError(`Cannot use master URL "${shown}": scheme must be http or https`);
     }
     if (!options.clusterId) throw new TypeError("Cannot create master gateway: cluster ID is empty");
-    this.#baseUrl = base;
+    // fetch refuses URLs with credentials: userinfo becomes a Basic header (a token, when set, wins).
+    if (parsed.username || parsed.password) {
+      this.#basic = btoa(
+        String.fromCharCode(
+          ...new TextEncoder().encode(
+            `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`,
+          ),
+        ),
+      );
+      parsed.username = "";
+      parsed.password = "";
+    }
+    this.#baseUrl = parsed.href.replace(/\/+$/, "");
+    this.#plainHttp = parsed.protocol === "http:";
     this.#clusterId = options.clusterId;
     this.#token = options.token || undefined;
     this.#fetch = options.fetch ?? fetch;
@@ -286,6 +309,25 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
   /** The cluster ID this gateway reports as. */
   get clusterId(): string {
     return this.#clusterId;
+  }
+
+  /**
+   * The Master's clock minus ours in ms, from the `Date` header of its latest answer (Go's server always sends
+   * one); `undefined` before the first answer. Command ages are measured on the Master's clock with it, so a
+   * skewed clock on either side does not make fresh commands look stale.
+   */
+  get clockOffsetMs(): number | undefined {
+    return this.#clockOffsetMs;
+  }
+
+  /** The Master's base URL without credentials (safe to log). */
+  get url(): string {
+    return this.#baseUrl;
+  }
+
+  /** True when a credential (token or URL userinfo) would be sent over plain http: worth one warning. */
+  get sendsCredentialsInClear(): boolean {
+    return this.#plainHttp && (this.#token !== undefined || this.#basic !== undefined);
   }
 
   async pushSnapshot(
@@ -332,7 +374,14 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
         await response.body?.cancel();
         return null;
       }
-      const text = await response.text();
+      const { text, truncated } = await readLimited(response, MAX_POLL_ANSWER_BYTES);
+      if (truncated) {
+        throw new MasterProtocolError(
+          `Cannot decode poll answer: larger than ${
+            formatBytes(MAX_POLL_ANSWER_BYTES)
+          }; reading stopped there`,
+        );
+      }
       if (text.trim() === "") return null;
       let decoded: unknown;
       try {
@@ -371,6 +420,12 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
     this.close();
   }
 
+  #noteDate(header: string | null): void {
+    const date = header ? Date.parse(header) : NaN;
+    // The header has whole seconds: the Master's clock was somewhere in the following second.
+    if (Number.isFinite(date)) this.#clockOffsetMs = date + 500 - Date.now();
+  }
+
   /**
    * Sends one request and hands a 2xx answer to `read`. The timeout covers the body as well, because a Master
    * that sends headers and then stalls must not hang a loop.
@@ -384,6 +439,7 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
       ...request.headers,
     };
     if (this.#token) headers["Authorization"] = `Bearer ${this.#token}`;
+    else if (this.#basic) headers["Authorization"] = `Basic ${this.#basic}`;
     const url = `${this.#baseUrl}${request.path}${request.query ? `?${request.query}` : ""}`;
     try {
       const response = await this.#fetch(url, {
@@ -391,8 +447,25 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
         headers,
         body: request.body,
         signal,
+        // A redirect could take the token to another origin or from https to http: never followed.
+        redirect: "manual",
         ...(this.#client ? { client: this.#client } : {}),
       });
+      this.#noteDate(response.headers.get("Date"));
+      if (response.status >= 300 && response.status <= 399) {
+        await response.body?.cancel().catch(() => {});
+        const location = response.headers.get("Location");
+        throw new MasterError({
+          status: response.status,
+          method: request.method,
+          path: request.path,
+          body:
+            `redirect to ${
+              location ? JSON.stringify(withoutUserinfo(bounded(location))) : "(no Location)"
+            } ` +
+            "refused: the agent never follows redirects; set AGENT_MASTER_URL to the address that answers",
+        });
+      }
       if (response.status < 200 || response.status > 299) {
         const body = await readBounded(response, MAX_ERROR_BODY).catch(() => "");
         throw new MasterError({ status: response.status, method: request.method, path: request.path, body });
@@ -439,7 +512,7 @@ export function normalizeCommand(raw: Record<string, unknown>): Command {
   // Without an id the result could never be matched; without an action there is nothing to run. The command was
   // already popped by the Master (at-most-once), so the caller logs this loudly.
   if (!id) throw new MasterProtocolError("Cannot decode command: id is missing");
-  if (!action) throw new MasterProtocolError(`Cannot decode command "${id}": action is missing`);
+  if (!action) throw new MasterProtocolError(`Cannot decode command "${bounded(id)}": action is missing`);
   const command: Command = {
     id,
     clusterId: text(raw.clusterId ?? raw.cluster_id) ?? "",

@@ -12,6 +12,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import { isRetriableMasterError, type MasterGateway, MasterProtocolError } from "../gateway/mod.ts";
 import type { Command, Result } from "../../model/mod.ts";
 import { type Logger, noopLogger } from "./push.ts";
+import { bounded } from "../text.ts";
 
 /** The Master's two queues: `ai` carries the AI tool calls, `ops` everything else. */
 export const COMMAND_TOPICS: readonly string[] = ["ops", "ai"];
@@ -40,7 +41,8 @@ export const DEFAULT_MAX_IN_FLIGHT = 32;
 
 /** Runs one command. Never throws: every outcome, including a timeout, is a {@linkcode Result}. */
 export interface CommandExecutor {
-  execute(command: Command, options?: { signal?: AbortSignal }): Promise<Result>;
+  /** `topic` is the queue the command came from: the executor applies that topic's policy. */
+  execute(command: Command, options?: { signal?: AbortSignal; topic?: string }): Promise<Result>;
 }
 
 /** What one poll did, for metrics hooks. */
@@ -282,21 +284,14 @@ export class CommandLoops {
 
   #start(command: Command, topic: string): void {
     this.#stats.received++;
-    this.#logger.info("Command received", {
-      commandId: command.id,
-      action: command.action,
-      topic,
-      ...(command.source ? { source: command.source } : {}),
-      ...(command.kind ? { kind: command.kind } : {}),
-      ...(command.namespace ? { namespace: command.namespace } : {}),
-      ...(command.name ? { name: command.name } : {}),
-    });
+    // The executor logs the one info line per command (outcome and duration); this is for debugging the loop.
+    this.#logger.debug("Command received", { commandId: bounded(command.id), topic });
     const running: Running = { command, topic, done: Promise.resolve() };
     running.done = this.#execute(command, topic)
       .catch((error) => {
         // #execute handles every failure itself; reaching this is a bug, but the command must still be visible.
         this.#logger.error("Command handling failed unexpectedly", {
-          commandId: command.id,
+          commandId: bounded(command.id),
           error: errorText(error),
         });
       })
@@ -312,10 +307,13 @@ export class CommandLoops {
     let result: Result;
     try {
       // The executor owns the per-command deadline; our signal only says "the grace period is over".
-      result = await this.#executor.execute(command, { signal: this.#executionStop.signal });
+      result = await this.#executor.execute(command, { signal: this.#executionStop.signal, topic });
     } catch (error) {
       const message = `Cannot execute command: ${errorText(error)}`;
-      this.#logger.error("Command executor threw", { commandId: command.id, error: message });
+      this.#logger.error("Command executor threw", {
+        commandId: bounded(command.id),
+        error: bounded(message),
+      });
       result = {
         commandId: command.id,
         success: false,
@@ -328,12 +326,10 @@ export class CommandLoops {
     const durationMs = this.#clock.now() - startedAt;
     if (result.success) this.#stats.succeeded++;
     else this.#stats.failed++;
-    this.#logger.info("Command finished", {
-      commandId: command.id,
-      action: command.action,
+    this.#logger.debug("Command result ready", {
+      commandId: bounded(command.id),
       success: result.success,
       durationMs,
-      ...(result.error ? { error: result.error } : {}),
     });
     const { reported, attempts } = await this.#report(result);
     try {
@@ -345,7 +341,7 @@ export class CommandLoops {
 
   /** Posts a result, retrying network errors and 5xx until the retry window closes. */
   async #report(result: Result): Promise<{ reported: boolean; attempts: number }> {
-    const commandId = result.commandId;
+    const commandId = bounded(result.commandId);
     const deadline = this.#clock.now() + this.#retryForMs;
     let delayMs = this.#retryInitialMs;
     for (let attempts = 1;; attempts++) {

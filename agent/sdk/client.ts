@@ -137,6 +137,7 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
         path,
         signal: options.signal,
         timeoutMs: options.timeoutMs,
+        maxBytes: options.maxBytes,
         query: queryParams(options.query),
       });
     },
@@ -189,6 +190,8 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
         accept: "text/plain",
         signal: options.signal,
         timeoutMs: options.timeoutMs,
+        maxBytes: options.maxBytes,
+        truncate: true,
         query: queryParams({
           ...options.query,
           container: options.container,
@@ -208,6 +211,7 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
         accept: options.accept ?? "application/json",
         signal: options.signal,
         timeoutMs: options.timeoutMs,
+        maxBytes: options.maxBytes,
         query: queryParams(options.query),
       });
     },

@@ -9,7 +9,7 @@ export * from "./types.ts";
 export * from "./errors.ts";
 export * from "./paths.ts";
 export { createKubeClient, type HttpKubeClient, type KubeClientOptions } from "./client.ts";
-export { DEFAULT_REQUEST_TIMEOUT_MS, type FetchFunction } from "./rest.ts";
+export { DEFAULT_REQUEST_TIMEOUT_MS, type FetchFunction, KubeResponseTooLargeError } from "./rest.ts";
 export { decodeLine, readWatchEvents, WatchDecodeError } from "./watch.ts";
 export { loadConnectionConfig, type LoadConnectionConfigOptions } from "./config.ts";
 export { inClusterServer, isInCluster, loadInClusterConfig } from "./in_cluster.ts";

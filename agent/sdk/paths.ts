@@ -20,17 +20,51 @@ export interface ResourceRef {
   subresource?: string;
 }
 
-/** Builds `/api/v1/namespaces/ns/pods/name/log` and friends; each segment is URL-encoded. */
+/**
+ * A path that would not address what it was built for: a `.` or `..` segment (the URL parser resolves them, so
+ * `pods/..` would reach the namespace), or a URL that normalises to another path. Thrown before anything is sent.
+ */
+export class UnsafePathError extends Error {
+  override readonly name = "UnsafePathError";
+}
+
+function segment(value: string, what: string): string {
+  if (value === "." || value === "..") throw new UnsafePathError(`Refusing ${what} "${value}": not a name`);
+  return encodeURIComponent(value);
+}
+
+/**
+ * Builds `/api/v1/namespaces/ns/pods/name/log` and friends; each segment is URL-encoded, and a `.` or `..`
+ * namespace or name throws {@linkcode UnsafePathError}.
+ */
 export function resourcePath(ref: ResourceRef): string {
   const base = ref.group ? `/apis/${ref.group}/${ref.version}` : `/api/${ref.version}`;
   let path = base;
-  if (ref.namespace) path += `/namespaces/${encodeURIComponent(ref.namespace)}`;
+  if (ref.namespace) path += `/namespaces/${segment(ref.namespace, "namespace")}`;
   path += `/${ref.plural}`;
   if (ref.name) {
-    path += `/${encodeURIComponent(ref.name)}`;
+    path += `/${segment(ref.name, "name")}`;
     if (ref.subresource) path += `/${ref.subresource}`;
   }
   return path;
+}
+
+/**
+ * The URL of `path` on `server`, checked to address exactly that path: WHATWG URL parsing resolves `.` and `..`
+ * segments (also `%2e`), so a path that changes on the way is refused with {@linkcode UnsafePathError}.
+ */
+export function requestUrl(server: string, path: string, query?: string): string {
+  const url = server + path + (query ? `?${query}` : "");
+  // Repeated slashes (a server URL ending in `/`) are harmless; any other difference is a changed target.
+  const collapse = (text: string) => text.replace(/\/{2,}/g, "/");
+  const sent = new URL(url).pathname;
+  if (collapse(sent) !== collapse(new URL(server).pathname + path)) {
+    throw new UnsafePathError(
+      `Refusing to send a request for ${JSON.stringify(path.slice(0, 200))}: the URL would address ` +
+        `${JSON.stringify(sent.slice(0, 200))}`,
+    );
+  }
+  return url;
 }
 
 /**

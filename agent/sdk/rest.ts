@@ -5,7 +5,8 @@
  * @module
  */
 
-import { readBounded } from "../http.ts";
+import { formatBytes, readBounded, readLimited } from "../http.ts";
+import { requestUrl } from "./paths.ts";
 import { timeoutSignal } from "../clock.ts";
 import { KubeApiError, KubeNetworkError } from "./errors.ts";
 import type { ConnectionConfig, Credentials, Status } from "./types.ts";
@@ -38,6 +39,32 @@ export interface RestRequest {
   signal?: AbortSignal;
   /** Milliseconds; `0` = no timeout (streams). */
   timeoutMs?: number;
+  /**
+   * Bound of the body read by `text()`/`json()`, enforced while reading: a larger body is cut there and the
+   * request fails with {@linkcode KubeResponseTooLargeError}, unless `truncate` is set.
+   */
+  maxBytes?: number;
+  /** With `maxBytes`: keep the first `maxBytes` bytes instead of failing (log tails). */
+  truncate?: boolean;
+}
+
+/** A body larger than the request's `maxBytes`: reading stopped at the bound. */
+export class KubeResponseTooLargeError extends Error {
+  override readonly name = "KubeResponseTooLargeError";
+  /** The bound that was exceeded. */
+  readonly maxBytes: number;
+  /** Path of the request. */
+  readonly path: string;
+
+  constructor(path: string, maxBytes: number) {
+    super(
+      `The answer to GET ${path.slice(0, 200)} is larger than ${
+        formatBytes(maxBytes)
+      }; reading stopped there`,
+    );
+    this.maxBytes = maxBytes;
+    this.path = path;
+  }
 }
 
 /** An answer with a 2xx status; `done()` must be called once the body was consumed or abandoned. */
@@ -95,7 +122,10 @@ export class RestTransport {
   async text(request: RestRequest): Promise<{ status: number; body: string }> {
     const { response, done } = await this.send(request);
     try {
-      return { status: response.status, body: await response.text() };
+      if (request.maxBytes === undefined) return { status: response.status, body: await response.text() };
+      const { text, truncated } = await readLimited(response, request.maxBytes);
+      if (truncated && !request.truncate) throw new KubeResponseTooLargeError(request.path, request.maxBytes);
+      return { status: response.status, body: text };
     } catch (error) {
       throw networkError(request, error);
     } finally {
@@ -144,8 +174,13 @@ export class RestTransport {
     if (request.contentType) headers.set("Content-Type", request.contentType);
     const authorization = authorizationHeader(credentials);
     if (authorization) headers.set("Authorization", authorization);
-    const query = request.query?.toString();
-    const url = this.#config.server + request.path + (query ? `?${query}` : "");
+    let url: string;
+    try {
+      url = requestUrl(this.#config.server, request.path, request.query?.toString());
+    } catch (error) {
+      done();
+      throw error;
+    }
     try {
       const client = this.#httpClient(credentials);
       const response = await this.#fetch(url, {
@@ -200,7 +235,10 @@ export function networkError(
   request: Pick<RestRequest, "method" | "path" | "signal">,
   error: unknown,
 ): Error {
-  if (error instanceof KubeApiError || error instanceof KubeNetworkError) return error;
+  if (
+    error instanceof KubeApiError || error instanceof KubeNetworkError ||
+    error instanceof KubeResponseTooLargeError
+  ) return error;
   if (error instanceof DOMException && error.name === "TimeoutError") {
     return new KubeNetworkError("timeout", request.method, request.path, { cause: error });
   }

@@ -55,6 +55,11 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Extra query parameters. */
   query?: Record<string, string | number | boolean | undefined>;
+  /**
+   * Read at most this many bytes of the answer (`get`, `raw`, `logs`), enforced while reading: a larger answer
+   * fails with `KubeResponseTooLargeError` (`logs` keeps the first `maxBytes` bytes instead).
+   */
+  maxBytes?: number;
 }
 
 /** Query options of LIST. */

@@ -471,3 +471,48 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "the namespace enforces Pod Security restricted; the NetworkPolicy component opens only the metrics port",
+  ignore: !KUBECTL,
+  async fn() {
+    for (const dir of RENDERABLE) {
+      const docs = await render(dir);
+      const namespace = one<KubeDoc>(docs, "Namespace", NAMESPACE);
+      for (const mode of ["enforce", "warn", "audit"]) {
+        assert.equal(
+          namespace.metadata?.labels?.[`pod-security.kubernetes.io/${mode}`],
+          "restricted",
+          `${dir} ${mode}`,
+        );
+      }
+    }
+    const docs = await render("overlays/full");
+    const policy = one<KubeDoc & { spec: Record<string, unknown> }>(
+      docs,
+      "NetworkPolicy",
+      "atlhyper-agent-metrics",
+    );
+    assert.deepEqual(policy.spec, {
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "atlhyper-agent" } },
+      policyTypes: ["Ingress"],
+      ingress: [{
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+        ports: [{ protocol: "TCP", port: 8082 }],
+      }],
+    });
+    const podLabels = one<Deployment>(docs, "Deployment", "atlhyper-agent").spec?.template.metadata?.labels ??
+      {};
+    assert.equal(
+      podLabels["app.kubernetes.io/name"],
+      "atlhyper-agent",
+      "the policy selects the agent's pods",
+    );
+    assert.equal(
+      (await render("base")).filter((doc) => doc.kind === "NetworkPolicy").length,
+      0,
+      "opt-in only",
+    );
+  },
+});

@@ -33,7 +33,7 @@ export interface StartAgentOptions {
  */
 export async function startAgent(
   server: FakeApiServer,
-  master: FakeMaster,
+  master: Pick<FakeMaster, "url">,
   options: StartAgentOptions = {},
 ): Promise<AgentProcess> {
   const dir = await Deno.makeTempDir();

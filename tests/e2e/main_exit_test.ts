@@ -24,6 +24,21 @@ Deno.test("agent exits 2 listing every invalid setting", async () => {
   assert.match(stderr, /AGENT_READ_ONLY="maybe": must be true or false/);
 });
 
+Deno.test("agent exits 2 on unknown actions and kinds and separator-only lists (issue 11)", async () => {
+  const { code, stderr } = await run({
+    AGENT_ALLOWED_ACTIONS: "scal",
+    AGENT_DISABLED_KINDS: "pod,foo",
+    AGENT_PROTECTED_NAMESPACES: ",",
+    AGENT_MASTER_URL: "ftp://agent:hunter2@master",
+  });
+  assert.equal(code, 2);
+  assert.match(stderr, /AGENT_ALLOWED_ACTIONS="scal": "scal": unknown action/);
+  assert.match(stderr, /AGENT_DISABLED_KINDS="pod,foo": "pod", "foo": unknown kind/);
+  assert.match(stderr, /AGENT_PROTECTED_NAMESPACES=",": has only separators/);
+  assert.match(stderr, /AGENT_MASTER_URL="ftp:\/\/\*\*\*@master"/);
+  assert.ok(!stderr.includes("hunter2"));
+});
+
 Deno.test("agent exits 1 with a clear message when the Kubernetes configuration is unusable", async () => {
   const { code, stderr } = await run({ AGENT_KUBECONFIG: "/nonexistent/kubeconfig" });
   assert.equal(code, 1);

@@ -57,7 +57,7 @@ class FakeGateway {
 
 /** Executions stay pending until the test finishes them. */
 class FakeExecutor {
-  calls: { command: Command; signal?: AbortSignal; finish(success?: boolean): void }[] = [];
+  calls: { command: Command; signal?: AbortSignal; topic?: string; finish(success?: boolean): void }[] = [];
   throwNext = false;
   #clock: FakeClock;
 
@@ -65,7 +65,7 @@ class FakeExecutor {
     this.#clock = clock;
   }
 
-  execute(command: Command, options: { signal?: AbortSignal } = {}): Promise<Result> {
+  execute(command: Command, options: { signal?: AbortSignal; topic?: string } = {}): Promise<Result> {
     if (this.throwNext) {
       this.throwNext = false;
       return Promise.reject(new Error("handler table is broken"));
@@ -75,6 +75,7 @@ class FakeExecutor {
     this.calls.push({
       command,
       signal: options.signal,
+      topic: options.topic,
       finish: (success = true) =>
         resolve({
           commandId: command.id,
@@ -97,7 +98,7 @@ function command(id: string, source = "web"): Command {
     namespace: "ns",
     name: "web",
     source,
-    createdAt: "2026-01-01T00:00:00Z",
+    createdAt: "0001-01-01T00:00:00Z",
   };
 }
 
@@ -338,6 +339,25 @@ Deno.test("CommandLoops logs every undecodable command as an error", async () =>
   await slept;
   assert.equal(logger.entries.filter((e) => e.level === "error").length, 2);
   assert.equal(loops.stats.malformedCommands, 2);
+  controller.abort();
+  await run;
+});
+
+Deno.test("CommandLoops hands each command its topic and leaves the one info line to the executor", async () => {
+  const { gateway, executor, loops, controller, logger } = setup();
+  const run = loops.run(controller.signal);
+  await until(() => gateway.polls.length === 2, "both polls");
+  gateway.polls.find((p) => p.topic === "ai")?.resolve(command("from-ai", "ai"));
+  gateway.polls.find((p) => p.topic === "ops")?.resolve(command("from-ops"));
+  await until(() => executor.calls.length === 2, "both commands");
+  assert.deepEqual(
+    executor.calls.map((c) => [c.command.id, c.topic]).sort(),
+    [["from-ai", "ai"], ["from-ops", "ops"]],
+  );
+  for (const call of executor.calls) call.finish();
+  await loops.idle();
+  // The CommandService logs one info line per command (outcome, duration); the loop adds only debug lines.
+  assert.deepEqual(logger.entries.filter((e) => e.level !== "debug"), []);
   controller.abort();
   await run;
 });

@@ -98,7 +98,7 @@ const COMMAND: Command = {
   id: "cmd-7",
   clusterId: "c1",
   action: "restart",
-  createdAt: "2026-01-01T00:00:00Z",
+  createdAt: "0001-01-01T00:00:00Z",
 };
 
 function setup() {

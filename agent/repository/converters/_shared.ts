@@ -60,13 +60,100 @@ export function isSidecar(containerName: string): boolean {
   return SIDECAR_CONTAINERS.has(containerName);
 }
 
-// Case-insensitive substrings of env names whose literal values are redacted by default.
-const SENSITIVE_ENV_NAME =
-  /password|passwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth/i;
+// ---- redaction (shared by snapshots and `dynamic` reads) ----
 
-/** Whether an env var name looks like it holds a credential. */
+// Case-insensitive substrings of names (env vars, flags, assignments) whose values are redacted by default.
+const SENSITIVE_NAME = /pass|pwd|secret|token|key|credential|auth|dsn|private/i;
+
+/** Whether an env var (or flag) name looks like it holds a credential. */
 export function isSensitiveEnvName(name: string): boolean {
-  return SENSITIVE_ENV_NAME.test(name);
+  return SENSITIVE_NAME.test(name);
+}
+
+/** `postgres://app:s3cret@db:5432/app` → `postgres://***@db:5432/app`; any userinfo goes, user alone too. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+/** `--db-password=x`, `-Dssl.keyStorePassword=x`, `--token x` (inside one string: a shell line, a probe). */
+const SENSITIVE_FLAG =
+  /(^|[\s"'])(--?[\w.-]*(?:pass|pwd|secret|token|key|credential|auth|dsn|private)[\w.-]*)(=|\s+)([^\s"']+)/gi;
+/** `PGPASSWORD=x psql ...`, `export API_TOKEN=x`. */
+const SENSITIVE_ASSIGNMENT = /(^|[\s;&|?"'])([A-Za-z_][A-Za-z0-9_]*)=([^\s;&|"']+)/g;
+/** `redis-cli -a <pw>` (and `--pass` handled above) in a shell line. */
+const REDIS_CLI_AUTH = /(\bredis-cli\b[^;&|\n]*?\s-a\s+)([^\s"']+)/g;
+/** `mysql -p<pw>`, `mysqladmin -u root -p<pw> ping` in a shell line (`-p` alone prompts and stays). */
+const MYSQL_PASSWORD = /(\b(?:mysql|mysqladmin|mysqldump|mariadb|mariadb-admin)\b[^;&|\n]*?\s-p)([^\s"']+)/g;
+
+/** A value that only refers to another variable (`$(DB_PASS)`, `${TOKEN}`, `$TOKEN`) holds no secret itself. */
+function isReference(value: string): boolean {
+  return /^\$(\([A-Za-z_][A-Za-z0-9_]*\)|\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$/.test(value);
+}
+
+/** Values kept after a sensitive flag: references and absolute file paths (`--tls-private-key-file=/etc/...`). */
+function keepValue(value: string): boolean {
+  return isReference(value) || value.startsWith("/");
+}
+
+/**
+ * Redacts secrets inside free text (an env value, one argument, a shell line, a probe command): URL userinfo,
+ * values of secret-looking flags and assignments, `redis-cli -a <pw>`, `mysql -p<pw>`.
+ */
+export function redactText(text: string): string {
+  if (text === "") return text;
+  return text
+    .replace(URL_USERINFO, "$1***@")
+    .replace(
+      SENSITIVE_FLAG,
+      (all, before: string, flag: string, sep: string, value: string) =>
+        keepValue(value) ? all : `${before}${flag}${sep}${REDACTED}`,
+    )
+    .replace(
+      SENSITIVE_ASSIGNMENT,
+      (all, before: string, name: string, value: string) =>
+        isSensitiveEnvName(name) && !keepValue(value) ? `${before}${name}=${REDACTED}` : all,
+    )
+    .replace(
+      REDIS_CLI_AUTH,
+      (all, before: string, value: string) => isReference(value) ? all : before + REDACTED,
+    )
+    .replace(
+      MYSQL_PASSWORD,
+      (all, before: string, value: string) => isReference(value) ? all : before + REDACTED,
+    );
+}
+
+const SENSITIVE_FLAG_ALONE = /^--?[\w.-]*(?:pass|pwd|secret|token|key|credential|auth|dsn|private)[\w.-]*$/i;
+const REDIS_CLI = /(^|\/)redis-cli$/;
+const MYSQL_CLIENT = /(^|\/)(mysql|mysqladmin|mysqldump|mariadb|mariadb-admin)$/;
+
+/**
+ * Redacts an argv (container `command`/`args`, an exec probe): each argument as {@linkcode redactText} does,
+ * plus the argument after a secret-looking flag (`--token`, `abc`), after `-a` of `redis-cli`, and the attached
+ * value of `-p<pw>` of the MySQL clients.
+ */
+export function redactArgv(argv: readonly string[]): string[] {
+  const redis = argv.some((arg) => REDIS_CLI.test(arg));
+  const mysql = argv.some((arg) => MYSQL_CLIENT.test(arg));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const previous = i > 0 ? argv[i - 1] : "";
+    const next = arg;
+    if (
+      i > 0 && !next.startsWith("-") && !keepValue(next) &&
+      (SENSITIVE_FLAG_ALONE.test(previous) || (redis && previous === "-a"))
+    ) {
+      out.push(REDACTED);
+    } else if (mysql && /^-p.+/.test(arg) && !isReference(arg.slice(2))) {
+      out.push(`-p${REDACTED}`);
+    } else {
+      out.push(redactText(arg));
+    }
+  }
+  return out;
+}
+
+/** One env literal: the whole value when the name looks sensitive, else the secrets inside it. */
+export function redactEnvValue(name: string, value: string): string {
+  return isSensitiveEnvName(name) ? REDACTED : redactText(value);
 }
 
 // ---- Go encoding emulation ----
@@ -324,8 +411,8 @@ function volumeSpec(v: Volume): VolumeSpec {
   return { name, type: "Other", source: undefined };
 }
 
-/** A probe: its type, numeric port only, exec argv joined with spaces. */
-export function probe(p: KubeProbe | undefined): Probe | undefined {
+/** A probe: its type, numeric port only, exec argv joined with spaces (redacted unless `redactEnv` is false). */
+export function probe(p: KubeProbe | undefined, options: ConvertOptions = {}): Probe | undefined {
   if (!p) return undefined;
   let type: Probe["type"] = "";
   let path: string | undefined;
@@ -340,7 +427,8 @@ export function probe(p: KubeProbe | undefined): Probe | undefined {
     port = numericPort(p.tcpSocket.port);
   } else if (p.exec) {
     type = "exec";
-    command = str(p.exec.command?.join(" "));
+    const argv = p.exec.command ?? [];
+    command = str((options.redactEnv === false ? argv : redactArgv(argv)).join(" "));
   }
   return {
     type,
@@ -371,7 +459,7 @@ export function envs(
     const value = str(e.value);
     return {
       name,
-      value: value !== undefined && redact && isSensitiveEnvName(name) ? REDACTED : value,
+      value: value !== undefined && redact ? redactEnvValue(name, value) : value,
       valueFrom: valueFrom(e),
     };
   });
@@ -408,13 +496,19 @@ export function containerDetail(c: Container, options: ConvertOptions): Containe
     })),
     requests: stringMap(c.resources?.requests),
     limits: stringMap(c.resources?.limits),
-    livenessProbe: probe(c.livenessProbe),
-    readinessProbe: probe(c.readinessProbe),
-    startupProbe: probe(c.startupProbe),
-    command: list(c.command),
-    args: list(c.args),
+    livenessProbe: probe(c.livenessProbe, options),
+    readinessProbe: probe(c.readinessProbe, options),
+    startupProbe: probe(c.startupProbe, options),
+    command: argvList(c.command, options),
+    args: argvList(c.args, options),
     workingDir: str(c.workingDir),
   };
+}
+
+/** An omitempty argv, redacted unless `redactEnv` is false. */
+function argvList(argv: readonly string[] | undefined, options: ConvertOptions): string[] | undefined {
+  if (!argv || argv.length === 0) return undefined;
+  return options.redactEnv === false ? [...argv] : redactArgv(argv);
 }
 
 /** Options of {@linkcode podTemplate}. */
@@ -440,4 +534,76 @@ export function podTemplate(template: PodTemplateSpec | undefined, options: PodT
     hostNetwork: optBool(spec?.hostNetwork),
     dnsPolicy: str(spec?.dnsPolicy),
   };
+}
+
+// ---- raw Kubernetes objects (`dynamic` reads) ----
+
+type RawObject = Record<string, unknown>;
+
+function isRawObject(value: unknown): value is RawObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const CONTAINER_LISTS: ReadonlySet<string> = new Set(["containers", "initContainers", "ephemeralContainers"]);
+const PROBES = ["livenessProbe", "readinessProbe", "startupProbe"] as const;
+
+function redactExec(handler: unknown): unknown {
+  if (!isRawObject(handler) || !isRawObject(handler.exec) || !Array.isArray(handler.exec.command)) {
+    return handler;
+  }
+  const command = handler.exec.command.map((arg) => typeof arg === "string" ? arg : String(arg));
+  return { ...handler, exec: { ...handler.exec, command: redactArgv(command) } };
+}
+
+function redactRawContainer(container: unknown): unknown {
+  if (!isRawObject(container)) return container;
+  const out: RawObject = { ...container };
+  if (Array.isArray(container.env)) {
+    out.env = container.env.map((e) => {
+      if (!isRawObject(e) || typeof e.value !== "string") return e;
+      return { ...e, value: redactEnvValue(typeof e.name === "string" ? e.name : "", e.value) };
+    });
+  }
+  for (const field of ["command", "args"] as const) {
+    const argv = container[field];
+    if (Array.isArray(argv)) out[field] = redactArgv(argv.map((a) => typeof a === "string" ? a : String(a)));
+  }
+  for (const field of PROBES) if (field in container) out[field] = redactExec(container[field]);
+  if (isRawObject(container.lifecycle)) {
+    const lifecycle: RawObject = { ...container.lifecycle };
+    for (const hook of ["postStart", "preStop"]) {
+      if (hook in lifecycle) lifecycle[hook] = redactExec(lifecycle[hook]);
+    }
+    out.lifecycle = lifecycle;
+  }
+  return out;
+}
+
+function redactRawMetadata(metadata: RawObject): RawObject {
+  const { managedFields: _managedFields, ...rest } = metadata;
+  if (isRawObject(rest.annotations) && LAST_APPLIED_ANNOTATION in rest.annotations) {
+    const { [LAST_APPLIED_ANNOTATION]: _lastApplied, ...annotations } = rest.annotations;
+    return { ...rest, annotations };
+  }
+  return rest;
+}
+
+/**
+ * A copy of a raw Kubernetes object or list with the snapshot's redaction: `metadata.managedFields` and the
+ * last-applied annotation dropped everywhere (templates included), and in every container list (pods, workload
+ * and job templates) sensitive env literals, secret-looking arguments and exec probe or hook commands redacted.
+ * Secret `data` is not touched: reading Secrets is its own opt-in.
+ */
+export function redactKubeObject(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactKubeObject);
+  if (!isRawObject(value)) return value;
+  const out: RawObject = {};
+  for (const key in value) {
+    const field = value[key];
+    if (key === "metadata" && isRawObject(field)) out[key] = redactKubeObject(redactRawMetadata(field));
+    else if (CONTAINER_LISTS.has(key) && Array.isArray(field)) {
+      out[key] = field.map((c) => redactKubeObject(redactRawContainer(c)));
+    } else out[key] = redactKubeObject(field);
+  }
+  return out;
 }

@@ -44,7 +44,16 @@ import {
   convertStatefulSet,
 } from "./workloads.ts";
 
-export { type ConvertOptions, isSensitiveEnvName, LAST_APPLIED_ANNOTATION, REDACTED } from "./_shared.ts";
+export {
+  type ConvertOptions,
+  isSensitiveEnvName,
+  LAST_APPLIED_ANNOTATION,
+  redactArgv,
+  REDACTED,
+  redactEnvValue,
+  redactKubeObject,
+  redactText,
+} from "./_shared.ts";
 export * from "./config.ts";
 export * from "./event.ts";
 export * from "./network.ts";

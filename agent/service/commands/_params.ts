@@ -9,6 +9,7 @@ import type { Command } from "../../../model/mod.ts";
 import type { Clock } from "../../clock.ts";
 import { KubeApiError, type KubeClient } from "../../sdk/mod.ts";
 import type { Action, SafetyPolicy } from "./_policy.ts";
+import { quote } from "../../text.ts";
 
 /** Everything a handler may use while it runs. */
 export interface HandlerContext {
@@ -193,8 +194,8 @@ export function requireNamespacedTarget(command: Command): NamespacedTarget {
   const namespace = nonEmpty(command.namespace);
   const name = nonEmpty(command.name);
   if (!namespace && !name) throw new ParamsError("namespace and name are required");
-  if (!namespace) throw new ParamsError(`namespace is required (target name "${name}")`);
-  if (!name) throw new ParamsError(`name is required (target namespace "${namespace}")`);
+  if (!namespace) throw new ParamsError(`namespace is required (target name ${quote(name)})`);
+  if (!name) throw new ParamsError(`name is required (target namespace ${quote(namespace)})`);
   return { namespace, name };
 }
 
@@ -340,3 +341,9 @@ export function mainContainer<T extends { name?: string }>(
   if (!containers || containers.length === 0) return undefined;
   return containers.find((c) => !isSidecarContainer(c.name ?? "")) ?? containers[0];
 }
+
+/**
+ * Bytes read at most for one object the Master names (`get_configmap`, `get_secret`): etcd stores objects of up
+ * to about 1.5 MiB, so a larger answer is not one we should hold.
+ */
+export const MAX_OBJECT_BYTES = 4 * 1024 * 1024;

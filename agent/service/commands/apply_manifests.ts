@@ -19,6 +19,8 @@ import {
   ParamsError,
 } from "./_params.ts";
 import { isProtectedNamespace, protectedNamespaceMessage } from "./_policy.ts";
+import { nameProblem, nameRuleOf } from "./_names.ts";
+import { bounded, quote } from "../../text.ts";
 
 /** The field manager our applies are recorded under. */
 export const FIELD_MANAGER = "atlhyper-agent";
@@ -123,14 +125,22 @@ async function applyOne(
   const kind = typeof object.kind === "string" ? object.kind : "";
   const metadata = isObj(object.metadata) ? object.metadata : {};
   const name = typeof metadata.name === "string" ? metadata.name : "";
-  if (!apiVersion || !kind) {
-    return `${kind || "<no kind>"}/${name || "<no name>"}: apiVersion and kind are required`;
+  const label = `${bounded(kind || "<no kind>", 63)}/${bounded(name || "<no name>", 100)}`;
+  if (!apiVersion || !kind) return `${label}: apiVersion and kind are required`;
+  if (!API_VERSION.test(apiVersion)) return `${label}: invalid apiVersion ${quote(apiVersion, 100)}`;
+  if (!name) return `${label}: metadata.name is required for apply`;
+  const nameIssue = nameProblem(name, nameRuleOf(kind));
+  if (nameIssue) return `${label}: invalid name ${quote(name, 100)}: ${nameIssue}`;
+  const rawNamespace = metadata.namespace;
+  if (typeof rawNamespace === "string" && rawNamespace !== "") {
+    const namespaceIssue = nameProblem(rawNamespace, "dns1123-label");
+    if (namespaceIssue) return `${label}: invalid namespace ${quote(rawNamespace, 100)}: ${namespaceIssue}`;
   }
-  if (!API_VERSION.test(apiVersion)) return `${kind}/${name}: invalid apiVersion "${apiVersion}"`;
-  if (!name) return `${kind}/<no name>: metadata.name is required for apply`;
 
   const resource = await discovery.find(apiVersion, kind);
-  if (!resource) return `${kind}/${name}: no matches for kind "${kind}" in version "${apiVersion}"`;
+  if (!resource) {
+    return `${label}: no matches for kind ${quote(kind, 63)} in version ${quote(apiVersion, 100)}`;
+  }
 
   let namespace: string | undefined;
   let body: Obj;
@@ -140,14 +150,14 @@ async function applyOne(
       : DEFAULT_NAMESPACE;
     body = { ...object, metadata: { ...metadata, namespace } };
     if (isProtectedNamespace(context.policy, namespace)) {
-      return `${kind}/${name}: ${protectedNamespaceMessage(namespace)}`;
+      return `${label}: ${protectedNamespaceMessage(namespace)}`;
     }
   } else {
     // A namespace on a cluster-scoped object is meaningless; the path decides.
     const { namespace: _ignored, ...rest } = metadata;
     body = { ...object, metadata: rest };
     if (kind === "Namespace" && apiVersion === "v1" && isProtectedNamespace(context.policy, name)) {
-      return `${kind}/${name}: ${protectedNamespaceMessage(name)}`;
+      return `${label}: ${protectedNamespaceMessage(name)}`;
     }
   }
 
@@ -163,7 +173,7 @@ async function applyOne(
   } catch (error) {
     // The deadline or a cancellation ends the whole run, not just this object.
     if (context.signal.aborted) throw error;
-    return `${kind}/${name}: ${describeError(error)}`;
+    return `${label}: ${describeError(error)}`;
   }
 }
 

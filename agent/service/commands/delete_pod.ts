@@ -15,6 +15,7 @@ import {
   ParamsError,
   requireNamespacedTarget,
 } from "./_params.ts";
+import { quote } from "../../text.ts";
 
 /** Upper bound of `gracePeriodSeconds` (one day); larger values are almost certainly a unit mistake. */
 const MAX_GRACE_PERIOD_SECONDS = 86_400;
@@ -38,7 +39,7 @@ function parser(action: "delete" | "delete_pod"): (command: Command) => DeletePo
     params.boolean("force");
     const kind = command.kind ?? "";
     if (kind !== "" && kind.toLowerCase() !== "pod") {
-      throw new ParamsError(`delete of kind ${kind} is not supported: only Pod can be deleted`);
+      throw new ParamsError(`delete of kind ${quote(kind)} is not supported: only Pod can be deleted`);
     }
     return { ...requireNamespacedTarget(command), gracePeriodSeconds };
   };

@@ -7,10 +7,13 @@
  */
 
 import type { Command } from "../../../model/mod.ts";
-import { KubeApiError, resourcePath } from "../../sdk/mod.ts";
+import { KubeApiError, KubeResponseTooLargeError, resourcePath } from "../../sdk/mod.ts";
+import { redactKubeObject, redactText } from "../../repository/converters/mod.ts";
+import { formatBytes } from "../../http.ts";
 import {
   apiDetail,
   byteLength,
+  CommandError,
   type Handler,
   type HandlerContext,
   ParamReader,
@@ -19,11 +22,18 @@ import {
 } from "./_params.ts";
 import type { SafetyPolicy } from "./_policy.ts";
 import { formatListTable } from "./_dynamic_table.ts";
+import { bounded, quote } from "../../text.ts";
 
 /** Items per list request, forced for `list` and `get_events`. */
 export const DYNAMIC_LIST_LIMIT = 200;
 /** Upper bound of the output; larger answers are cut (lists lose whole items, so the JSON stays valid). */
 export const DYNAMIC_MAX_BYTES = 2 * 1024 * 1024;
+/**
+ * Bytes of the API server's answer read at most, enforced while reading (then the command fails and says how to
+ * narrow the query). Twice the output cap: managedFields and the redaction usually shrink an answer by a third
+ * to a half, and parsing costs about three times the text, so one `dynamic` read stays near 15 MB of memory.
+ */
+export const DYNAMIC_READ_MAX_BYTES = 4 * 1024 * 1024;
 
 /** One readable kind: where it lives and whether it is namespaced. */
 interface KindInfo {
@@ -80,6 +90,8 @@ export interface DynamicParams {
   query: Record<string, string | number>;
   /** Render lists as a text table (AI `list` requests). */
   table: boolean;
+  /** Apply the snapshot's redaction (AGENT_REDACT_ENV, default true). */
+  redact: boolean;
 }
 
 /** Resolves a kind of the table; case-insensitive, plus the `HPA` alias. */
@@ -93,12 +105,12 @@ function parseParams(command: Command, policy: SafetyPolicy): DynamicParams {
   const params = new ParamReader("dynamic", command.params);
   const verb = params.requiredString("command");
   if (!(DYNAMIC_COMMANDS as readonly string[]).includes(verb)) {
-    params.fail("command", `must be one of ${DYNAMIC_COMMANDS.join(", ")} (got "${verb}")`);
+    params.fail("command", `must be one of ${DYNAMIC_COMMANDS.join(", ")} (got ${quote(verb)})`);
   }
   const dynamicCommand = verb as DynamicCommand;
   const kindName = dynamicCommand === "get_events" ? "Event" : params.requiredString("kind");
   const info = findKind(kindName);
-  if (!info) throw new ParamsError(`unsupported kind: ${kindName}`);
+  if (!info) throw new ParamsError(`unsupported kind: ${quote(kindName)}`);
   if (info.kind === "Secret" && !policy.allowSecretRead) {
     throw new ParamsError("reading secrets is disabled: set AGENT_ALLOW_SECRET_READ=true to allow it");
   }
@@ -133,6 +145,7 @@ function parseParams(command: Command, policy: SafetyPolicy): DynamicParams {
     path,
     query,
     table: dynamicCommand === "list" && command.source === "ai",
+    redact: policy.redact !== false,
   };
 }
 
@@ -198,10 +211,22 @@ async function run(params: DynamicParams, context: HandlerContext): Promise<stri
       signal: context.signal,
       accept: "application/json",
       query: params.query,
+      maxBytes: DYNAMIC_READ_MAX_BYTES,
     }));
   } catch (error) {
+    if (error instanceof KubeResponseTooLargeError) {
+      const narrow = params.command === "list" || params.command === "get_events"
+        ? "narrow the query: name a namespace, add a label_selector (or involved_kind/involved_name for " +
+          "events), or get single objects by name"
+        : "the object itself is that large; read it with kubectl";
+      throw new CommandError(
+        `the API server's answer is larger than the ${formatBytes(DYNAMIC_READ_MAX_BYTES)} dynamic reads ` +
+          `at most; reading stopped there: ${narrow}`,
+        { cause: error },
+      );
+    }
     if (error instanceof KubeApiError) {
-      const text = error.body ? JSON.stringify(error.body) : apiDetail(error);
+      const text = bounded(error.body ? JSON.stringify(error.body) : apiDetail(error), 1_000);
       throw new Error(`API returned status ${error.status}: ${text}`);
     }
     throw error;
@@ -210,9 +235,11 @@ async function run(params: DynamicParams, context: HandlerContext): Promise<stri
   try {
     parsed = JSON.parse(body);
   } catch {
-    return truncateBytes(body, DYNAMIC_MAX_BYTES);
+    // Not JSON (a proxy page): nothing to redact structurally, but URL credentials still go.
+    return truncateBytes(redactText(body), DYNAMIC_MAX_BYTES);
   }
-  const stripped = stripManagedFields(parsed);
+  // The snapshot's redaction, managedFields and last-applied annotations included.
+  const stripped = params.redact ? redactKubeObject(parsed) : stripManagedFields(parsed);
   if (params.table) {
     const table = formatListTable(stripped, { kind: params.info.kind, now: context.clock.now() });
     if (table !== undefined) return truncateBytes(table, DYNAMIC_MAX_BYTES);

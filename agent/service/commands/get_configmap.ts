@@ -8,7 +8,13 @@
 import type { Command } from "../../../model/mod.ts";
 import { resourcePath } from "../../sdk/mod.ts";
 import type { ConfigMap } from "kubernetes-types/core/v1.d.ts";
-import { type Handler, type HandlerContext, ParamReader, requireNamespacedTarget } from "./_params.ts";
+import {
+  type Handler,
+  type HandlerContext,
+  MAX_OBJECT_BYTES,
+  ParamReader,
+  requireNamespacedTarget,
+} from "./_params.ts";
 
 /** Validated params of `get_configmap`. */
 export interface GetConfigMapParams {
@@ -28,7 +34,11 @@ async function run(params: GetConfigMapParams, context: HandlerContext): Promise
     namespace: params.namespace,
     name: params.name,
   });
-  const configMap = await context.client.get<ConfigMap>(path, { signal: context.signal });
+  const configMap = await context.client.get<ConfigMap>(path, {
+    signal: context.signal,
+    // etcd caps an object near 1.5 MiB; a larger answer is not a ConfigMap or Secret we should hold.
+    maxBytes: MAX_OBJECT_BYTES,
+  });
   const data = configMap.data;
   // Go marshals a nil map as `null`, and the API server drops an empty `data`: the Master expects `null`.
   if (!data || Object.keys(data).length === 0) return "null";

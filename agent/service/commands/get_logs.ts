@@ -84,6 +84,8 @@ async function run(params: GetLogsParams, context: HandlerContext): Promise<stri
     timestamps: params.timestamps,
     previous: params.previous,
     limitBytes: MAX_LOG_BYTES,
+    // limitBytes is advisory for some kubelets: the read itself stops at the cap too.
+    maxBytes: MAX_LOG_BYTES,
   });
   // limitBytes is advisory for some kubelets: enforce the cap here too.
   return truncateBytes(text, MAX_LOG_BYTES);

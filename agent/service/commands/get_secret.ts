@@ -8,7 +8,13 @@
 import type { Command } from "../../../model/mod.ts";
 import { resourcePath } from "../../sdk/mod.ts";
 import type { Secret } from "kubernetes-types/core/v1.d.ts";
-import { type Handler, type HandlerContext, ParamReader, requireNamespacedTarget } from "./_params.ts";
+import {
+  type Handler,
+  type HandlerContext,
+  MAX_OBJECT_BYTES,
+  ParamReader,
+  requireNamespacedTarget,
+} from "./_params.ts";
 
 /** Validated params of `get_secret`. */
 export interface GetSecretParams {
@@ -40,7 +46,11 @@ async function run(params: GetSecretParams, context: HandlerContext): Promise<st
     namespace: params.namespace,
     name: params.name,
   });
-  const secret = await context.client.get<Secret>(path, { signal: context.signal });
+  const secret = await context.client.get<Secret>(path, {
+    signal: context.signal,
+    // etcd caps an object near 1.5 MiB; a larger answer is not a ConfigMap or Secret we should hold.
+    maxBytes: MAX_OBJECT_BYTES,
+  });
   const decoded: Record<string, string> = {};
   for (const [key, value] of Object.entries(secret.data ?? {})) decoded[key] = decodeValue(value);
   return JSON.stringify(decoded);

@@ -14,8 +14,11 @@ import {
   type HandlerContext,
   mainContainer,
   ParamReader,
+  ParamsError,
   requireNamespacedTarget,
 } from "./_params.ts";
+import { isImageAllowed, type SafetyPolicy } from "./_policy.ts";
+import { quote } from "../../text.ts";
 
 /** Validated params of `update_image`. */
 export interface UpdateImageParams {
@@ -26,10 +29,16 @@ export interface UpdateImageParams {
   container?: string;
 }
 
-function parseParams(command: Command): UpdateImageParams {
+function parseParams(command: Command, policy: SafetyPolicy): UpdateImageParams {
   const params = new ParamReader("update_image", command.params);
   const image = params.requiredString("image");
   if (/\s/.test(image)) params.fail("image", "must not contain whitespace");
+  if (!isImageAllowed(policy, image)) {
+    throw new ParamsError(
+      `image ${quote(image)} is not allowed: it matches no prefix of AGENT_IMAGE_ALLOWLIST ` +
+        `(${(policy.imageAllowlist ?? []).join(", ")})`,
+    );
+  }
   const container = params.string("container");
   return { ...requireNamespacedTarget(command), image, container };
 }

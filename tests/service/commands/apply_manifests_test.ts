@@ -17,7 +17,7 @@ function apply(manifests: unknown): Command {
     action: "apply_manifests",
     params: { manifests, path: "apps/shop" },
     source: "deployer",
-    createdAt: "2026-01-01T00:00:00Z",
+    createdAt: "0001-01-01T00:00:00Z",
   };
 }
 
@@ -84,7 +84,7 @@ Deno.test("apply_manifests creates objects by server-side apply and reports per-
       output.errorMessage,
       'Widget/w1: no matches for kind "Widget" in version "example.com/v1"; ' +
         'ConfigMap/sneaky: namespace "kube-system" is protected: mutating actions are refused there ' +
-        "(AGENT_PROTECTED_NAMESPACES)",
+        "(kube-system and the agent's own namespace always are; AGENT_PROTECTED_NAMESPACES adds more)",
     );
     assert.ok(env.fake.get("v1", "namespaces", undefined, "shop"));
     const settings = env.fake.get<ConfigMap>("v1", "configmaps", "default", "settings");

@@ -16,7 +16,7 @@ function command(fields: Partial<Command>): Command {
     id: `d-${++nextId}`,
     clusterId: "test",
     action: "scale",
-    createdAt: "2026-01-01T00:00:00Z",
+    createdAt: "0001-01-01T00:00:00Z",
     ...fields,
   };
 }

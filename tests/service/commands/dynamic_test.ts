@@ -19,7 +19,7 @@ function dynamic(params: Record<string, unknown>, fields: Partial<Command> = {})
     clusterId: "test",
     action: "dynamic",
     params,
-    createdAt: "2026-01-01T00:00:00Z",
+    createdAt: "0001-01-01T00:00:00Z",
     ...fields,
   };
 }
@@ -188,7 +188,7 @@ Deno.test("dynamic rejects what it does not serve and reports API errors", async
   await using env = await setup();
   seed(env.fake);
   const cases: [Record<string, unknown>, Partial<Command>, string][] = [
-    [{ command: "list", kind: "CustomThing" }, {}, "unsupported kind: CustomThing"],
+    [{ command: "list", kind: "CustomThing" }, {}, 'unsupported kind: "CustomThing"'],
     [{ command: "get", kind: "Pod" }, { namespace: "shop" }, "name is required for get"],
     [{ command: "describe", kind: "Pod" }, { name: "api-1" }, "namespace is required for describe Pod"],
     [{ kind: "Pod" }, {}, "invalid dynamic params: command is required"],

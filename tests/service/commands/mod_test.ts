@@ -37,7 +37,7 @@ function command(fields: Partial<Command>): Command {
     action: "get_configmap",
     namespace: "default",
     name: "cfg",
-    createdAt: "2026-01-01T00:00:00Z",
+    createdAt: "0001-01-01T00:00:00Z",
     ...fields,
   };
 }
@@ -110,7 +110,7 @@ Deno.test("CommandService.execute rejects unknown actions and exec", async () =>
   for (const action of ["exec", "reboot", ""]) {
     const result = await svc.execute(command({ action }));
     assert.equal(result.success, false);
-    assert.equal(result.error, `unknown action: ${action}`);
+    assert.equal(result.error, `unknown action: "${action}"`);
     assert.equal(result.output, undefined);
     assert.ok(Number.isInteger(result.execTime));
   }
@@ -155,9 +155,9 @@ Deno.test("CommandService.execute never throws on malformed commands", async () 
     "namespace and name are required",
     "invalid get_logs params: tailLines must be an integer",
     "invalid update_image params: image must be a string",
-    "delete of kind Deployment is not supported: only Pod can be deleted",
+    'delete of kind "Deployment" is not supported: only Pod can be deleted',
     'invalid dynamic params: command must be one of get, list, describe, get_events (got "delete")',
-    "unsupported kind: Widget",
+    'unsupported kind: "Widget"',
     "name is required: the node to act on",
     'name is required (target namespace "a")',
   ]);
@@ -270,18 +270,28 @@ Deno.test("CommandService answers a duplicate id with the first result without r
   });
 });
 
-Deno.test("CommandService forgets the least recently seen ids beyond its capacity", async () => {
+Deno.test("CommandService forgets the least recently seen results beyond its capacity, never the ids", async () => {
   let calls = 0;
+  const clock = new FakeClock();
   const svc = service(stubClient(() => Promise.resolve({ data: { n: String(++calls) } })), {
     dedupCapacity: 2,
+    clock,
   });
   await svc.execute(command({ id: "a" }));
   await svc.execute(command({ id: "b" }));
   await svc.execute(command({ id: "a" })); // refreshes a
-  await svc.execute(command({ id: "c" })); // evicts b
+  await svc.execute(command({ id: "c" })); // evicts b's result
   assert.equal(calls, 3);
   assert.equal((await svc.execute(command({ id: "a" }))).output, '{"n":"1"}');
-  assert.equal((await svc.execute(command({ id: "b" }))).output, '{"n":"4"}');
+  // b's result is gone but its id is remembered for the whole max-age window: it does not run again.
+  const again = await svc.execute(command({ id: "b" }));
+  assert.equal(calls, 3);
+  assert.equal(again.success, false);
+  assert.match(again.error ?? "", /^duplicate command id: first received at .*, not run again/);
+  // After the window the id is forgotten; such a command would be refused as stale by its createdAt anyway.
+  clock.advance(10 * 60_000 + 1);
+  await svc.execute(command({ id: "d" }));
+  assert.equal((await svc.execute(command({ id: "b" }))).output, '{"n":"5"}');
 });
 
 Deno.test("CommandService forgets the oldest results when remembered outputs exceed their size budget", async () => {
@@ -290,10 +300,11 @@ Deno.test("CommandService forgets the oldest results when remembered outputs exc
     dedupMaxChars: 12,
   });
   await svc.execute(command({ id: "a" })); // 9 characters of output
-  await svc.execute(command({ id: "b" })); // 18 in all: a is forgotten
+  await svc.execute(command({ id: "b" })); // 18 in all: a's result is forgotten
   assert.equal((await svc.execute(command({ id: "b" }))).output, '{"n":"2"}');
-  assert.equal((await svc.execute(command({ id: "a" }))).output, '{"n":"3"}');
-  assert.equal(calls, 3);
+  const again = await svc.execute(command({ id: "a" }));
+  assert.match(again.error ?? "", /duplicate command id/);
+  assert.equal(calls, 2);
 });
 
 Deno.test("CommandService runs at most maxConcurrentCommands at once; waiting counts against the deadline", async () => {
@@ -347,25 +358,25 @@ Deno.test("CommandService logs and counts every command once", async () => {
     logger: recordingLogger(lines),
     onCompleted: (action, outcome, ms) => completed.push([action, outcome, ms]),
   });
-  await svc.execute(command({ id: "l1", source: "web" }));
-  await svc.execute(command({ id: "l2", action: "exec" }));
-  await svc.execute(command({ id: "l1" }));
+  await svc.execute(command({ id: "l1", source: "web" }), { topic: "ops" });
+  await svc.execute(command({ id: "l2", action: "exec" }), { topic: "ops" });
+  await svc.execute(command({ id: "l1" }), { topic: "ops" });
+  // One line per command: id, action, target, outcome and duration in the message and in the properties.
   assert.deepEqual(lines.map((l) => [l.level, l.message]), [
-    ["info", "Command succeeded"],
-    ["warn", "Command rejected"],
-    ["info", "Duplicate command answered from memory"],
+    ["info", "Command l1 get_configmap default/cfg succeeded in 0 ms"],
+    ["warn", "Command l2 exec default/cfg rejected in 0 ms"],
+    ["info", "Command l1 get_configmap default/cfg answered as a duplicate in 0 ms"],
   ]);
   assert.deepEqual(lines[0].properties, {
     commandId: "l1",
     action: "get_configmap",
+    topic: "ops",
     source: "web",
-    kind: "",
-    namespace: "default",
-    name: "cfg",
+    target: "default/cfg",
     outcome: "success",
     durationMs: 0,
   });
-  assert.equal(lines[1].properties?.error, "unknown action: exec");
+  assert.equal(lines[1].properties?.error, 'unknown action: "exec"');
   assert.deepEqual(completed, [["get_configmap", "success", 0], ["unknown", "rejected", 0], [
     "get_configmap",
     "duplicate",

@@ -20,7 +20,7 @@ function command(fields: Partial<Command>): Command {
     id: `n-${++nextId}`,
     clusterId: "test",
     action: "cordon",
-    createdAt: "2026-01-01T00:00:00Z",
+    createdAt: "0001-01-01T00:00:00Z",
     ...fields,
   };
 }

@@ -14,7 +14,7 @@ import {
 import { checkPolicy, isProtectedNamespace } from "../../../agent/service/commands/_policy.ts";
 
 function command(fields: Partial<Command>): Command {
-  return { id: "c1", clusterId: "k", action: "scale", createdAt: "2026-01-01T00:00:00Z", ...fields };
+  return { id: "c1", clusterId: "k", action: "scale", createdAt: "0001-01-01T00:00:00Z", ...fields };
 }
 
 Deno.test("ParamReader names the bad field and the expected type", () => {
@@ -67,10 +67,18 @@ Deno.test("checkPolicy refuses by allow-list, read-only mode, feature flags and 
     checkPolicy({}, { action: "scale", namespace: "kube-system" }) ?? "",
     /"kube-system" is protected/,
   );
-  assert.equal(
-    checkPolicy({ protectedNamespaces: [] }, { action: "scale", namespace: "kube-system" }),
-    undefined,
-  );
+  // The setting adds to kube-system and the agent's own namespace; it never unprotects them.
+  for (const namespace of ["kube-system", "atlhyper", "prod"]) {
+    assert.match(
+      checkPolicy({ protectedNamespaces: ["prod"], ownNamespace: "atlhyper" }, {
+        action: "scale",
+        namespace,
+      }) ??
+        "",
+      new RegExp(`"${namespace}" is protected: .*kube-system and the agent's own namespace always are`),
+    );
+  }
+  assert.equal(checkPolicy({ protectedNamespaces: [] }, { action: "scale", namespace: "shop" }), undefined);
   // Nodes are cluster-scoped: a stray namespace on a node command does not refuse it.
   assert.equal(checkPolicy({}, { action: "cordon", namespace: "kube-system" }), undefined);
   assert.equal(isProtectedNamespace({ protectedNamespaces: ["prod"] }, "prod"), true);

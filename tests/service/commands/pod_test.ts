@@ -14,7 +14,7 @@ function command(fields: Partial<Command>): Command {
     id: `p-${++nextId}`,
     clusterId: "test",
     action: "get_logs",
-    createdAt: "2026-01-01T00:00:00Z",
+    createdAt: "0001-01-01T00:00:00Z",
     ...fields,
   };
 }
@@ -134,7 +134,7 @@ Deno.test("delete and delete_pod remove the pod; other kinds are refused", async
   const other = await env.service.execute(
     command({ action: "delete", kind: "Deployment", namespace: "shop", name: "web" }),
   );
-  assert.equal(other.error, "delete of kind Deployment is not supported: only Pod can be deleted");
+  assert.equal(other.error, 'delete of kind "Deployment" is not supported: only Pod can be deleted');
   const gone = await env.service.execute(
     command({ action: "delete", kind: "Pod", namespace: "shop", name: "a" }),
   );
