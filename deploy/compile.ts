@@ -44,6 +44,7 @@ export interface CompileArgs {
 
 /** Bad arguments to `deno task compile` (exit code 2). */
 export class CompileUsageError extends Error {
+  /** Always `CompileUsageError`. */
   override name = "CompileUsageError";
 }
 

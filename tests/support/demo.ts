@@ -40,6 +40,7 @@ export interface DemoOptions {
 
 /** Bad command-line arguments (exit code 2). */
 export class DemoUsageError extends Error {
+  /** Always `DemoUsageError`. */
   override name = "DemoUsageError";
 }
 
