@@ -1,7 +1,7 @@
 /**
  * The deployment manifests against the code: the kustomizations render, the ClusterRoles grant exactly what
  * `requiredPermissions()` derives from the agent's requests (nothing less, nothing more, no wildcards), the opt-in
- * components and the HA overlay add exactly their rules and settings, and the Deployment is hardened.
+ * components, the HA and go-compatible overlays add exactly their rules and settings, and the Deployment is hardened.
  *
  * Rendering needs `kubectl` (with its built-in kustomize); without it those tests are skipped with a message.
  *
@@ -28,7 +28,7 @@ const KUSTOMIZE_ROOT = new URL("../../deploy/kubernetes/", import.meta.url);
 const NAMESPACE = "atlhyper";
 const SERVICE_ACCOUNT = "atlhyper-agent";
 /** Every kustomization that can be built on its own (components are rendered through `overlays/full`). */
-const RENDERABLE = ["base", "overlays/ha", "overlays/full"] as const;
+const RENDERABLE = ["base", "overlays/ha", "overlays/full", "overlays/go-compatible"] as const;
 type Renderable = typeof RENDERABLE[number];
 
 /** A rendered object: enough of the shape to find it, the rest through the kubernetes-types casts below. */
@@ -303,6 +303,38 @@ Deno.test({
 });
 
 Deno.test({
+  name: "the go-compatible overlay enables secret reads, apply and plain env values, and nothing else",
+  ignore: !KUBECTL,
+  async fn() {
+    const base = await render("base");
+    const full = await render("overlays/full");
+    const go = await render("overlays/go-compatible");
+    // Exactly the rules of the two opt-in components (checked against requiredPermissions() above), no more.
+    const roles = (docs: KubeDoc[]) =>
+      all<ClusterRole>(docs, "ClusterRole").sort((a, b) =>
+        String(a.metadata?.name).localeCompare(b.metadata?.name ?? "")
+      );
+    assert.deepEqual(roles(go), roles(full));
+    assert.deepEqual(all(go, "Role"), [], "no namespaced Role");
+    const settings = agentSettings(go);
+    const { AGENT_ALLOW_SECRET_READ, AGENT_ALLOW_APPLY, AGENT_REDACT_ENV, ...rest } = settings;
+    assert.deepEqual(
+      { AGENT_ALLOW_SECRET_READ, AGENT_ALLOW_APPLY, AGENT_REDACT_ENV },
+      { AGENT_ALLOW_SECRET_READ: "true", AGENT_ALLOW_APPLY: "true", AGENT_REDACT_ENV: "false" },
+    );
+    const baseSettings = agentSettings(base);
+    const { AGENT_ALLOW_SECRET_READ: _s, AGENT_ALLOW_APPLY: _a, AGENT_REDACT_ENV: _r, ...baseRest } =
+      baseSettings;
+    assert.deepEqual(rest, baseRest, "every other setting is the base's (protected namespaces included)");
+    const config = loadConfig(settings);
+    assert.equal(config.allowSecretRead, true);
+    assert.equal(config.allowApply, true);
+    assert.equal(config.redactEnv, false);
+    assert.equal(loadConfig(baseSettings).redactEnv, true, "the base redacts");
+  },
+});
+
+Deno.test({
   name: "the HA overlay adds the Lease Role, leader election, two spread replicas and a PDB",
   ignore: !KUBECTL,
   async fn() {
@@ -514,5 +546,44 @@ Deno.test({
       0,
       "opt-in only",
     );
+  },
+});
+
+Deno.test({
+  name: "deploy/README.md's own-overlay example renders: your image, your setting, your pull secret",
+  ignore: !KUBECTL,
+  async fn() {
+    const readme = await Deno.readTextFile(new URL("../README.md", KUSTOMIZE_ROOT));
+    const example = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).find((block) =>
+      block.includes("images:")
+    );
+    assert.ok(example, "deploy/README.md shows an overlay with images:");
+    // The example sits in deploy/kubernetes/overlays/mine; a temporary folder two levels deep stands in for it,
+    // its `../../base` pointed at the real base (kustomize accepts relative paths only).
+    const tmp = await Deno.makeTempDir();
+    try {
+      const dir = `${tmp}/overlays/mine`;
+      await Deno.mkdir(dir, { recursive: true });
+      const base = new URL("base", KUSTOMIZE_ROOT).pathname;
+      const relativeBase = `${"../".repeat(dir.split("/").filter(Boolean).length)}${base.replace(/^\//, "")}`;
+      await Deno.writeTextFile(`${dir}/kustomization.yaml`, example.replace("../../base", relativeBase));
+      const { success, stdout, stderr } = await new Deno.Command("kubectl", { args: ["kustomize", dir] })
+        .output();
+      const decoder = new TextDecoder();
+      assert.ok(success, decoder.decode(stderr));
+      const docs = parseAllDocuments(decoder.decode(stdout)).map((doc) => doc.toJS() as KubeDoc);
+      const deployment = one<Deployment>(docs, "Deployment", "atlhyper-agent");
+      assert.equal(agentContainer(deployment).image, "registry.example.com/platform/atlhyper-agent:0.1.0");
+      assert.equal(agentSettings(docs).AGENT_CLUSTER_ID, "prod-eu-1");
+      assert.equal(
+        agentSettings(docs).AGENT_MASTER_URL,
+        "http://atlhyper-controller:8081",
+        "merged, not replaced",
+      );
+      const account = one<{ imagePullSecrets?: { name: string }[] }>(docs, "ServiceAccount", SERVICE_ACCOUNT);
+      assert.deepEqual(account.imagePullSecrets, [{ name: "my-registry" }]);
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
   },
 });
