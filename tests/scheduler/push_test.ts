@@ -8,7 +8,8 @@ import {
   type SnapshotProducer,
 } from "../../agent/scheduler/mod.ts";
 import { FakeClock } from "../support/fake_clock.ts";
-import { recordingLogger, tick, until } from "./_support.ts";
+import { recordingLogger } from "./_support.ts";
+import { nextTurn, waitFor } from "../support/wait.ts";
 
 interface PushCall {
   json: string;
@@ -105,20 +106,20 @@ function setup(options: { changes?: boolean } = {}) {
 Deno.test("PushLoop pushes as soon as the sources are ready, then every interval", async () => {
   const { clock, gateway, changes, loop, controller } = setup();
   const run = loop.run(controller.signal);
-  await tick();
+  await nextTurn();
   assert.equal(gateway.calls.length, 0, "no push before ready");
   changes?.markReady();
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   assert.equal(loop.stats.lastTrigger, "initial");
   const slept = clock.waitForSleep();
   gateway.calls[0].resolve();
   await slept;
   assert.equal(clock.sleeps.at(-1), 10_000);
   clock.advance(9_999);
-  await tick();
+  await nextTurn();
   assert.equal(gateway.calls.length, 1);
   clock.advance(1);
-  await until(() => gateway.calls.length === 2, "the interval push");
+  await waitFor(() => gateway.calls.length === 2, "the interval push");
   assert.equal(loop.stats.lastTrigger, "interval");
   controller.abort();
   await run;
@@ -129,7 +130,7 @@ Deno.test("PushLoop pushes soon after a change, at most once per minimum gap", a
   const { clock, gateway, producer, changes, loop, controller, t0 } = setup();
   changes?.markReady();
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   let slept = clock.waitForSleep();
   gateway.calls[0].resolve();
   await slept;
@@ -141,9 +142,9 @@ Deno.test("PushLoop pushes soon after a change, at most once per minimum gap", a
   assert.equal(clock.sleeps.at(-1), 1_000);
   changes?.fire();
   changes?.fire();
-  await tick();
+  await nextTurn();
   clock.advance(1_000);
-  await until(() => gateway.calls.length === 2, "the change push");
+  await waitFor(() => gateway.calls.length === 2, "the change push");
   assert.equal(clock.now() - t0, 1_000);
   assert.equal(loop.stats.lastTrigger, "change");
   slept = clock.waitForSleep();
@@ -158,7 +159,7 @@ Deno.test("PushLoop pushes soon after a change, at most once per minimum gap", a
   await slept;
   assert.equal(clock.sleeps.at(-1), 100);
   clock.advance(100);
-  await until(() => gateway.calls.length === 3, "the second change push");
+  await waitFor(() => gateway.calls.length === 3, "the second change push");
   assert.equal(producer.builds, 3);
   assert.equal(loop.stats.changesSeen, 4);
   controller.abort();
@@ -171,7 +172,7 @@ Deno.test("PushLoop spaces change pushes by four times the last push's local wor
   gateway.latencyMs = 600;
   changes?.markReady();
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   let slept = clock.waitForSleep();
   gateway.calls[0].resolve();
   await slept;
@@ -182,7 +183,7 @@ Deno.test("PushLoop spaces change pushes by four times the last push's local wor
   const wait = clock.sleeps.at(-1) ?? 0;
   assert.equal(clock.now() - t0 + wait, 2_400);
   clock.advance(wait);
-  await until(() => gateway.calls.length === 2, "the change push");
+  await waitFor(() => gateway.calls.length === 2, "the change push");
   assert.equal(clock.now() - t0, 2_400);
   controller.abort();
   await run;
@@ -192,17 +193,17 @@ Deno.test("PushLoop never overlaps pushes and sends the newest snapshot instead 
   const { clock, gateway, producer, changes, loop, controller } = setup();
   changes?.markReady();
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   for (let v = 1; v <= 5; v++) {
     producer.version = v;
     changes?.fire();
     clock.advance(600);
-    await tick();
+    await nextTurn();
   }
   assert.equal(gateway.calls.length, 1, "nothing starts while a push is in flight");
   gateway.calls[0].resolve();
   // That push took 3 s, so the duty-cycle cap (not this test's subject) decides when the next one starts.
-  await until(() => {
+  await waitFor(() => {
     if (gateway.calls.length < 2) clock.fireNext();
     return gateway.calls.length === 2;
   }, "the follow-up push");
@@ -219,7 +220,7 @@ Deno.test("PushLoop backs off after failures, rebuilds each time and throttles i
   const run = loop.run(controller.signal);
   const failAt: number[] = [];
   for (let i = 0; i < 7; i++) {
-    await until(() => gateway.calls.length === i + 1, `push ${i + 1}`);
+    await waitFor(() => gateway.calls.length === i + 1, `push ${i + 1}`);
     failAt.push(clock.now() - t0);
     const slept = clock.waitForSleep();
     gateway.calls[i].reject(new MasterNetworkError("connection", "POST", "/agent/snapshot"));
@@ -244,7 +245,7 @@ Deno.test("PushLoop backs off after failures, rebuilds each time and throttles i
   assert.equal(warnings.length, 2, "first failure, then one line per 30 s");
   assert.equal(warnings[1].properties?.suppressed, 5);
 
-  await until(() => gateway.calls.length === 8, "push 8");
+  await waitFor(() => gateway.calls.length === 8, "push 8");
   const slept = clock.waitForSleep();
   gateway.calls[7].resolve();
   await slept;
@@ -266,7 +267,7 @@ Deno.test("PushLoop counts a build failure and retries with a fresh build", asyn
   assert.equal(logger.entries[0].message, "Cannot build snapshot");
   assert.deepEqual(outcomes.map((o) => o.ok ? "ok" : o.stage), ["build"]);
   clock.fireNext();
-  await until(() => gateway.calls.length === 1, "the retry");
+  await waitFor(() => gateway.calls.length === 1, "the retry");
   assert.equal(loop.stats.lastTrigger, "retry");
   controller.abort();
   await run;
@@ -276,7 +277,7 @@ Deno.test("PushLoop exposes counters and calls the metrics hook", async () => {
   const { clock, gateway, loop, controller, outcomes } = setup({ changes: false });
   gateway.latencyMs = 250;
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   const slept = clock.waitForSleep();
   gateway.calls[0].resolve();
   await slept;
@@ -304,7 +305,7 @@ Deno.test("PushLoop pushes anyway when readiness fails, and stops cleanly before
     const { gateway, changes, logger, loop, controller } = setup();
     changes?.failReady(new Error("Kinds not synced: pods"));
     const run = loop.run(controller.signal);
-    await until(() => gateway.calls.length === 1, "the first push");
+    await waitFor(() => gateway.calls.length === 1, "the first push");
     assert.match(String(logger.entries[0].properties?.error), /pods/);
     controller.abort();
     await run;
@@ -319,7 +320,7 @@ Deno.test("PushLoop pushes anyway when readiness fails, and stops cleanly before
   await t.step("a 400 from the Master is a counted failure too", async () => {
     const { clock, gateway, loop, controller } = setup({ changes: false });
     const run = loop.run(controller.signal);
-    await until(() => gateway.calls.length === 1, "the first push");
+    await waitFor(() => gateway.calls.length === 1, "the first push");
     const slept = clock.waitForSleep();
     gateway.calls[0].reject(
       new MasterError({ status: 400, method: "POST", path: "/agent/snapshot", body: "x" }),

@@ -27,6 +27,7 @@ import { resourcePath } from "../../agent/sdk/paths.ts";
 import type { ConnectionConfig, KubeClient, Status } from "../../agent/sdk/types.ts";
 import { type FakeApiServer, type KubeconfigOptions, startFakeApiServer } from "../support/fake_apiserver.ts";
 import { listen } from "../support/fake_apiserver/transport.ts";
+import { waitFor } from "../support/wait.ts";
 
 // ---------------------------------------------------------------- helpers
 
@@ -91,15 +92,6 @@ async function withTempDir(run: (dir: string) => Promise<void>): Promise<void> {
     await run(dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** Polls `condition` with real time; only to wait for an asynchronous effect, never to measure. */
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
@@ -336,7 +328,7 @@ Deno.test("createKubeClient serves every verb against the fake when the kubeconf
         }
         assert.deepEqual(seen, ["ADDED watched 1", "MODIFIED watched 2", "DELETED watched 2"]);
         controller.abort();
-        await until(() => server.openWatches(CM) === 0, "the watch to close on the server");
+        await waitFor(() => server.openWatches(CM) === 0, "the watch to close on the server");
       });
 
       await t.step("watch ends cleanly when the server closes the stream", async () => {
