@@ -243,9 +243,39 @@ Deno.test("createShutdownHandler() stops then exits 0, and exits 1 on a second s
   });
 });
 
-Deno.test("installSignalHandlers() wires and unwires SIGINT and SIGTERM", () => {
-  const remove = installSignalHandlers({ stop: () => Promise.resolve() }, { exit: () => {} });
-  remove();
+Deno.test({
+  name: "installSignalHandlers() stops and exits 0 on SIGTERM, and its remover unwires it",
+  // Deno has no signal listeners on Windows.
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    // A listener of the test's own keeps the default action (terminating this test process) away throughout.
+    // SIGINT is not sent: `deno test` takes it as the user cancelling the run.
+    let delivered = 0;
+    const keepAlive = () => delivered++;
+    Deno.addSignalListener("SIGTERM", keepAlive);
+    try {
+      let stops = 0;
+      const exits: number[] = [];
+      const remove = installSignalHandlers({
+        stop: () => {
+          stops++;
+          return Promise.resolve();
+        },
+      }, { exit: (code) => exits.push(code) });
+      Deno.kill(Deno.pid, "SIGTERM");
+      await waitFor(() => exits.length === 1, "the exit after SIGTERM");
+      assert.equal(stops, 1);
+      assert.deepEqual(exits, [0]);
+
+      remove();
+      Deno.kill(Deno.pid, "SIGTERM");
+      await waitFor(() => delivered === 2, "the second SIGTERM to reach the test's own listener");
+      assert.equal(stops, 1, "no stop once unwired");
+      assert.deepEqual(exits, [0], "no exit once unwired");
+    } finally {
+      Deno.removeSignalListener("SIGTERM", keepAlive);
+    }
+  },
 });
 
 Deno.test("startLoops() against the fake Master reports a command end to end and stops promptly", async () => {

@@ -9,7 +9,7 @@ import {
   type CommandServiceOptions,
 } from "../../../agent/service/commands/mod.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
-import { waitFor } from "../../support/wait.ts";
+import { nextTurn, waitFor } from "../../support/wait.ts";
 
 /** A client whose every call fails unless the test supplies it; `get` is the one the tests script. */
 function stubClient(get: (path: string, options?: RequestOptions) => Promise<unknown>): KubeClient {
@@ -214,10 +214,14 @@ Deno.test("CommandService times out a command at its deadline even when the call
   const clock = new FakeClock();
   const hanging = gate();
   const svc = new CommandService(stubClient(hanging.get), { clock, commandTimeoutMs: 30_000 });
-  const pending = svc.execute(command({ id: "slow" }));
+  let settled = false;
+  const pending = svc.execute(command({ id: "slow" })).finally(() => settled = true);
   await waitFor(() => hanging.started === 1, "the call to start");
   clock.advance(29_999);
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  // The deadline runs on the fake clock alone: one event-loop turn lets any due continuation run.
+  await nextTurn();
+  assert.equal(settled, false, "still running 1 ms before the deadline");
+  assert.equal(svc.running, 1);
   clock.advance(1);
   const result = await pending;
   assert.equal(result.success, false);
@@ -232,9 +236,13 @@ Deno.test("CommandService passes the deadline signal to API calls", async () => 
   const clock = new FakeClock();
   const hanging = gate({ honourSignal: true });
   const svc = new CommandService(stubClient(hanging.get), { clock, commandTimeoutMs: 1_500 });
-  const pending = svc.execute(command({}));
+  let settled = false;
+  const pending = svc.execute(command({})).finally(() => settled = true);
   await waitFor(() => hanging.started === 1, "the call to start");
-  clock.advance(1_500);
+  clock.advance(1_499);
+  await nextTurn();
+  assert.equal(settled, false, "the call's signal has not aborted before the deadline");
+  clock.advance(1);
   assert.equal((await pending).error, "command timed out after 1.5s");
 });
 
