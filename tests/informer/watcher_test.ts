@@ -25,6 +25,7 @@ import {
   type WatchOptions,
 } from "../../agent/sdk/mod.ts";
 import { FakeClock } from "../support/fake_clock.ts";
+import { stubKubeClient } from "../support/stub_kube_client.ts";
 import { nextTurn, waitFor } from "../support/wait.ts";
 
 /** One scripted answer of the API server. */
@@ -98,23 +99,12 @@ class ScriptedClient {
   }
 
   get client(): KubeClient {
-    const unexpected = () => Promise.reject(new Error("Not used by the watcher"));
-    return {
-      server: "scripted",
-      defaultNamespace: "default",
+    return stubKubeClient({
       list: <T>(_path: string, options: ListOptions = {}) =>
         this.#list(options) as AsyncIterable<ListPage<T>>,
       watch: <T>(_path: string, options: WatchOptions = {}) =>
         this.#watch(options) as Promise<AsyncIterable<WatchEvent<T>>>,
-      get: unexpected,
-      create: unexpected,
-      replace: unexpected,
-      patch: unexpected,
-      delete: unexpected,
-      logs: unexpected,
-      raw: unexpected,
-      close() {},
-    };
+    });
   }
 
   #list(options: ListOptions): AsyncIterable<ListPage<KubeObject>> {

@@ -11,6 +11,7 @@ import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
 import { KubeApiError, KubeNetworkError } from "../../agent/sdk/errors.ts";
 import type { KubeClient, RequestOptions } from "../../agent/sdk/types.ts";
 import type { FakeClock } from "../support/fake_clock.ts";
+import { stubKubeClient } from "../support/stub_kube_client.ts";
 
 /** The verbs the elector uses, named as RBAC names them. */
 export type LeaseVerb = "get" | "create" | "update";
@@ -86,10 +87,7 @@ export class FakeLeaseApi {
 
   /** A client whose requests are recorded under `by`; only get, create and replace are served. */
   client(by: string): KubeClient {
-    const unsupported = () => Promise.reject(new Error("Not served by the fake Lease API"));
-    return {
-      server: "fake-leases",
-      defaultNamespace: "default",
+    return stubKubeClient({
       get: <T>(path: string, options?: RequestOptions) =>
         this.#request(by, "get", path, options, () => {
           const lease = this.#leases.get(path);
@@ -113,14 +111,7 @@ export class FakeLeaseApi {
           }
           return this.put(path, lease);
         }) as Promise<T>,
-      list: () => ({ [Symbol.asyncIterator]: () => ({ next: unsupported }) }),
-      watch: unsupported,
-      patch: unsupported,
-      delete: unsupported,
-      logs: unsupported,
-      raw: unsupported,
-      close() {},
-    };
+    });
   }
 
   #request(
