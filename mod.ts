@@ -11,12 +11,23 @@
 
 export type * from "./model/mod.ts";
 export type { Clock } from "./agent/clock.ts";
+export type {
+  FieldsV1,
+  ListMeta,
+  ManagedFieldsEntry,
+  ObjectMeta,
+  OwnerReference,
+  StatusCause,
+  StatusDetails,
+  Time as MetaV1Time,
+} from "kubernetes-types/meta/v1.d.ts";
 export {
   type AuthProvider,
   type ConnectionConfig,
   createKubeClient,
   type Credentials,
   type DeleteOptions,
+  type FileStat,
   type HttpKubeClient,
   isConflict,
   isExpired,
@@ -34,11 +45,14 @@ export {
   type LoadConnectionConfigOptions,
   type LogOptions,
   type NetworkFailure,
+  type OsSeam,
   type PatchOptions,
   type PatchType,
   type RequestOptions,
   resourcePath,
   type ResourceRef as KubeResourceRef,
+  type RunOptions,
+  type RunOutput,
   type Status,
   type StatusReason,
   type WatchEvent,
@@ -46,9 +60,13 @@ export {
   type WriteOptions,
 } from "./agent/sdk/mod.ts";
 export {
+  type BackoffOptions,
   collectionPath,
+  type ErrorKind,
+  type InformerCounters,
   type InformerError,
   type InformerHealth,
+  type InformerOptions,
   InformerSet,
   type InformerSetOptions,
   type InformerStatus,
@@ -60,6 +78,7 @@ export {
   RESOURCES,
   type SharedInformerOptions,
   type Store,
+  type StreamingListSupport,
 } from "./agent/informer/mod.ts";
 export { Agent, AGENT_VERSION, type AgentHooks, type AgentOptions } from "./agent/agent.ts";
 export { type AgentConfig, ConfigError, helpText, loadConfig, parseDuration } from "./agent/config.ts";
@@ -90,16 +109,21 @@ export {
   CommandLoops,
   type CommandLoopsOptions,
   type CommandOutcome as LoopCommandOutcome,
+  type CommandStats,
   type EffectProbe,
   HeartbeatLoop,
   type HeartbeatLoopOptions,
   type HeartbeatOutcome,
+  type HeartbeatStats,
   Lifecycle,
+  type LifecycleState,
   type Logger,
   type PollOutcome,
   PushLoop,
   type PushLoopOptions,
   type PushMode,
   type PushOutcome,
+  type PushStats,
+  type PushTrigger,
   type StartedLoops,
 } from "./agent/scheduler/mod.ts";

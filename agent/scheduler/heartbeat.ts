@@ -20,12 +20,17 @@ export type HeartbeatOutcome =
 
 /** Counters of the heartbeat loop. */
 export interface HeartbeatStats {
+  /** Heartbeats the Master acknowledged. */
   sent: number;
+  /** Heartbeats that failed. */
   failed: number;
+  /** Failures since the last success. */
   consecutiveFailures: number;
+  /** Round trip of the last heartbeat, milliseconds. */
   lastLatencyMs?: number;
   /** Clock time of the last successful heartbeat. */
   lastSuccessAt?: number;
+  /** Message of the last failure. */
   lastError?: string;
 }
 

@@ -60,7 +60,11 @@ export interface LeaderElectorOptions {
   name: string;
   /** This candidate's name in `holderIdentity`; unique per replica. {@linkcode defaultLeaderIdentity} when absent. */
   identity?: string;
+  /** Time and timers; default the system clock. */
   clock?: Clock;
+  /** Source of the follower jitter, uniform in [0, 1); default `Math.random` (tests inject a fixed value). */
+  random?: () => number;
+  /** Where the elector logs; default silent. */
   logger?: Logger;
   /** Default 15 s. Written to the Lease as whole seconds (rounded up). Must exceed the renew deadline. */
   leaseDurationMs?: number;
@@ -146,6 +150,7 @@ export function defaultLeaderIdentity(): string {
 export class LeaderElector {
   readonly #client: KubeClient;
   readonly #clock: Clock;
+  readonly #random: () => number;
   readonly #logger: Logger;
   readonly #identity: string;
   readonly #leasePath: string;
@@ -200,6 +205,7 @@ export class LeaderElector {
     if (!identity) throw new RangeError("The leader identity must not be empty");
     this.#client = client;
     this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
     this.#logger = options.logger ?? noopLogger;
     this.#identity = identity;
     this.#namespace = options.namespace;
@@ -500,7 +506,7 @@ export class LeaderElector {
 
   /** How long a follower waits: the retry period with jitter, but no longer than until the observed expiry. */
   #followerWaitMs(): number {
-    let waitMs = this.#retryPeriodMs * (1 + Math.random() * FOLLOWER_JITTER_FACTOR);
+    let waitMs = this.#retryPeriodMs * (1 + this.#random() * FOLLOWER_JITTER_FACTOR);
     const spec = this.#lease?.spec;
     if (spec?.holderIdentity && spec.holderIdentity !== this.#identity) {
       const untilExpiryMs = this.#observedAt + this.#durationMs(spec) - this.#clock.now();

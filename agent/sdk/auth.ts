@@ -10,6 +10,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import { denoOs, describeOsError, isMissing, type OsSeam } from "./_os.ts";
 import { KubeConfigError } from "./errors.ts";
 import type { AuthProvider, Credentials } from "./types.ts";
+import { isRecord } from "../json.ts";
 
 /**
  * How often a token file is re-read at most; client-go re-reads bound service account tokens every minute.
@@ -475,8 +476,4 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pr
 function boundedText(text: string, limit = STDERR_LIMIT): string {
   const trimmed = text.trim();
   return trimmed.length > limit ? `${trimmed.slice(0, limit)} ...(truncated)` : trimmed;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

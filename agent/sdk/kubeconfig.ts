@@ -24,6 +24,7 @@ import {
 } from "./auth.ts";
 import { KubeConfigError } from "./errors.ts";
 import type { AuthProvider, ConnectionConfig } from "./types.ts";
+import { isRecord } from "../json.ts";
 
 /** The kubeconfig cluster extension whose `extension` is passed to exec plugins as `spec.cluster.config`. */
 export const EXEC_CLUSTER_EXTENSION = "client.authentication.k8s.io/exec";
@@ -520,8 +521,4 @@ function optionalString(value: Record<string, unknown>, key: string, where: stri
 /** YAML 1.1 (which kubectl's parser follows) also spells true as `yes`/`on`. */
 function isTrue(value: unknown): boolean {
   return value === true || (typeof value === "string" && /^(true|yes|y|on)$/i.test(value));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

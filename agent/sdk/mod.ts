@@ -12,5 +12,6 @@ export { createKubeClient, type HttpKubeClient, type KubeClientOptions } from ".
 export { DEFAULT_REQUEST_TIMEOUT_MS, type FetchFunction, KubeResponseTooLargeError } from "./rest.ts";
 export { decodeLine, readWatchEvents, WatchDecodeError } from "./watch.ts";
 export { loadConnectionConfig, type LoadConnectionConfigOptions } from "./config.ts";
+export type { FileStat, OsSeam, RunOptions, RunOutput } from "./_os.ts";
 export { inClusterServer, isInCluster, loadInClusterConfig } from "./in_cluster.ts";
 export { loadKubeconfig, mergeKubeconfigs, parseKubeconfig, resolveKubeconfig } from "./kubeconfig.ts";

@@ -6,18 +6,10 @@ import { createKubeClient, type HttpKubeClient } from "../../agent/sdk/client.ts
 import type { KubeObject } from "../../agent/sdk/types.ts";
 import { type FakeApiServer, startFakeApiServer } from "../support/fake_apiserver.ts";
 import { FakeClock } from "../support/fake_clock.ts";
+import { waitFor } from "../support/wait.ts";
 
 function clientFor(server: FakeApiServer): HttpKubeClient {
   return createKubeClient({ server: server.url, auth: new NoAuth(), namespace: "default", source: "test" });
-}
-
-/** Polls `condition` with real time; only to wait for an asynchronous effect, never to measure. */
-async function until(condition: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 const FAST: InformerSetOptions["informer"] = { backoff: { initialMs: 5, maxMs: 50 }, random: () => 0.5 };
@@ -107,7 +99,7 @@ Deno.test("InformerSet reports forbidden and missing kinds without blocking read
     server.apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "default" } });
     server.allow("secrets");
     server.enableResource("ingresses");
-    await until(() => set.readiness().unavailable.length === 0, "the retried kinds");
+    await waitFor(() => set.readiness().unavailable.length === 0, "the retried kinds");
     assert.deepEqual(set.readiness(), { ready: true, pending: [], unavailable: [] });
     assert.equal(statusOf(set, "secrets").health, "ok");
     assert.equal(statusOf(set, "ingresses").health, "ok");
@@ -213,7 +205,10 @@ Deno.test("InformerSet opens one watch per namespace and ignores the others when
     server.apply(pod("late-b", "b"));
     server.remove("v1", "configmaps", "c", "cm-c");
     server.remove("v1", "configmaps", "b", "cm-b");
-    await until(() => set.store("pods").size === 4 && set.store("configmaps").size === 1, "the live events");
+    await waitFor(
+      () => set.store("pods").size === 4 && set.store("configmaps").size === 1,
+      "the live events",
+    );
     assert.deepEqual(names(set.store("pods").list()), ["a/late-a", "a/p-a", "b/late-b", "b/p-b"]);
     assert.deepEqual(names(set.store("configmaps").list()), ["a/cm-a"]);
   });
@@ -262,7 +257,7 @@ Deno.test("InformerSet.onChange() names the changed kinds once when a burst fall
       await set.ready({ timeoutMs: 5_000 });
       await server.waitForWatch(undefined, { count: 3 });
       flush();
-      await until(() => calls.length > 0, "the first notification");
+      await waitFor(() => calls.length > 0, "the first notification");
       assert.deepEqual(calls, [["configmaps", "pods", "services"]]);
       calls.length = 0;
     });
@@ -270,11 +265,11 @@ Deno.test("InformerSet.onChange() names the changed kinds once when a burst fall
     await t.step("30 changes over two kinds give one call", async () => {
       for (let i = 0; i < 20; i++) server.apply(pod(`p-${i}`, "default"));
       for (let i = 0; i < 10; i++) server.apply(configMap(`cm-${i}`, "default"));
-      await until(() => set.store("pods").size === 20 && set.store("configmaps").size === 10, "the burst");
+      await waitFor(() => set.store("pods").size === 20 && set.store("configmaps").size === 10, "the burst");
       assert.deepEqual(calls, [], "nothing before the coalescing window ends");
       assert.ok(clock.hasPending({ maxMs: 50 }), "one coalescing window is armed");
       flush();
-      await until(() => calls.length > 0, "the notification");
+      await waitFor(() => calls.length > 0, "the notification");
       assert.deepEqual(calls, [["configmaps", "pods"]]);
     });
 
@@ -286,19 +281,19 @@ Deno.test("InformerSet.onChange() names the changed kinds once when a burst fall
         spec: { ports: [{ port: 80 }] },
       });
       server.remove("v1", "pods", "default", "p-0");
-      await until(
+      await waitFor(
         () => set.store("services").size === 1 && set.store("pods").size === 19,
         "the second burst",
       );
       flush();
-      await until(() => calls.length > 1, "the second notification");
+      await waitFor(() => calls.length > 1, "the second notification");
       assert.deepEqual(calls, [["configmaps", "pods"], ["pods", "services"]]);
     });
 
     await t.step("an unsubscribed listener hears nothing more", async () => {
       unsubscribe();
       server.apply(pod("after", "default"));
-      await until(() => set.store("pods").get("default", "after") !== undefined, "the change");
+      await waitFor(() => set.store("pods").get("default", "after") !== undefined, "the change");
       assert.equal(clock.hasPending({ maxMs: 50 }), false, "no window is armed without listeners");
       assert.equal(calls.length, 2);
     });
@@ -320,7 +315,7 @@ Deno.test("InformerSet.stop() aborts open watches and releases ready() callers w
   });
   set.start();
   await server.waitForWatch(undefined, { count: 6 });
-  await until(() => set.readiness().pending.join() === "services", "every other kind to sync");
+  await waitFor(() => set.readiness().pending.join() === "services", "every other kind to sync");
   const waiting = set.ready();
 
   await t.step("every informer had a stream open", () => {
@@ -334,7 +329,7 @@ Deno.test("InformerSet.stop() aborts open watches and releases ready() callers w
       pending: ["services"],
       unavailable: [],
     });
-    await until(() => server.openWatches() === 0, "the server to see every watch closed");
+    await waitFor(() => server.openWatches() === 0, "the server to see every watch closed");
     const after = server.requests.length;
     server.clearFaults();
     client.close();
@@ -369,14 +364,14 @@ Deno.test("InformerSet resets the client's connections when every watch went idl
 
   await t.step("a stall of every stream fires every watchdog and then one pool reset", async () => {
     server.setStall(true);
-    await until(() => resets > 0, "the connection reset");
+    await waitFor(() => resets > 0, "the connection reset");
     assert.deepEqual([...idle].sort(), ["configmaps", "pods"]);
   });
 
   await t.step("the informers recover once the server answers again", async () => {
     server.setStall(false);
     server.apply(pod("after-stall", "default"));
-    await until(
+    await waitFor(
       () => set.store("pods").get("default", "after-stall") !== undefined,
       "the event after the stall",
     );
@@ -403,7 +398,7 @@ Deno.test("InformerSet resets idle connections even when a kind is forbidden", a
   await set.ready({ timeoutMs: 5_000 });
   await server.waitForWatch(undefined, { count: 2 });
   server.setStall(true);
-  await until(() => resets > 0, "a reset although secrets never opened a stream");
+  await waitFor(() => resets > 0, "a reset although secrets never opened a stream");
   server.setStall(false);
 });
 
@@ -419,8 +414,8 @@ Deno.test("InformerSet.onChange() tells a late subscriber only about changes aft
   const heard: string[][] = [];
   set.onChange((kinds) => heard.push([...kinds].sort()));
   server.apply(pod("late", "default"));
-  await until(() => set.store("pods").get("default", "late") !== undefined, "the pod");
-  await until(() => {
+  await waitFor(() => set.store("pods").get("default", "late") !== undefined, "the pod");
+  await waitFor(() => {
     clock.fireNext({ maxMs: 50 });
     return heard.length > 0;
   }, "the notification");
@@ -468,8 +463,8 @@ Deno.test("InformerSet stores transformed objects when a kind has a transform an
 
   await t.step("live events go through the same transform", async () => {
     server.apply(configMap("c", "default", { three: "3" }));
-    await until(() => transformed.length >= 2, "the live event");
-    await until(
+    await waitFor(() => transformed.length >= 2, "the live event");
+    await waitFor(
       () =>
         JSON.stringify(set.store("configmaps").list()) === JSON.stringify([{ name: "c", keys: ["three"] }]),
       "the transformed update",
@@ -514,7 +509,7 @@ Deno.test("InformerSet keeps only the key names when it caches Secrets", async (
           data: { password: value },
           stringData: { token: "plain-text-token" },
         } as KubeObject);
-        await until(
+        await waitFor(
           () => set.store("secrets").get("default", `live-${streamingList}`) !== undefined,
           "the event",
         );

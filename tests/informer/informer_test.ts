@@ -6,6 +6,7 @@ import { NoAuth } from "../../agent/sdk/auth.ts";
 import type { KubeObject } from "../../agent/sdk/types.ts";
 import { type FakeApiServer, type RequestLogEntry, startFakeApiServer } from "../support/fake_apiserver.ts";
 import { FakeClock } from "../support/fake_clock.ts";
+import { waitFor } from "../support/wait.ts";
 
 function clientFor(server: FakeApiServer): HttpKubeClient {
   return createKubeClient({ server: server.url, auth: new NoAuth(), namespace: "default", source: "test" });
@@ -19,15 +20,6 @@ function pod(name: string, namespace = "default", extra: Record<string, unknown>
     spec: { containers: [{ name: "app", image: "nginx:1" }] },
     ...extra,
   } as KubeObject;
-}
-
-/** Polls `condition` with real time; tests use it only to wait for asynchronous effects, never to measure. */
-async function until(condition: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Idle watchdogs sleep at least the minimum server watch timeout. */
@@ -99,7 +91,7 @@ Deno.test("Informer syncs through a streaming list and resumes without resending
   assert.equal(first.query.sendInitialEvents, "true");
   assert.equal(first.query.resourceVersionMatch, "NotOlderThan");
   server.apply(pod("late"));
-  await until(
+  await waitFor(
     () => informer.store.get("default", "late") !== undefined,
     "the live event after the stream list",
   );
@@ -151,7 +143,7 @@ Deno.test("Informer re-watches from the last resourceVersion when a watch ends c
   await informer.store.ready();
   await server.waitForWatch("/api/v1/pods");
   server.apply(pod("b"));
-  await until(() => informer.store.size === 2, "pod b");
+  await waitFor(() => informer.store.size === 2, "pod b");
   const rv = informer.status().resourceVersion;
   server.resetRequestLog();
   assert.equal(server.closeWatches("/api/v1/pods"), 1);
@@ -159,7 +151,7 @@ Deno.test("Informer re-watches from the last resourceVersion when a watch ends c
   assert.equal(lists(server.requests).length, 0, "no relist");
   assert.equal(watches(server.requests)[0].query.resourceVersion, rv);
   server.apply(pod("c"));
-  await until(() => informer.store.size === 3, "pod c on the new watch");
+  await waitFor(() => informer.store.size === 3, "pod c on the new watch");
   assert.equal(informer.status().counters.watchRestarts, 1);
   assert.equal(informer.status().counters.relists, 0);
   await informer.stop();
@@ -184,11 +176,14 @@ Deno.test("Informer relists after 410 and drops objects deleted while it was not
     server.resetRequestLog();
     server.setStall(false);
     server.closeWatches("/api/v1/pods");
-    await until(() => lists(server.requests).length > 0, "the relist");
+    await waitFor(() => lists(server.requests).length > 0, "the relist");
   });
 
   await t.step("the relist tries the last resourceVersion first", async () => {
-    await until(() => storeNames(informer).join() === "default/a,default/c,default/d", "the relisted store");
+    await waitFor(
+      () => storeNames(informer).join() === "default/a,default/c,default/d",
+      "the relisted store",
+    );
     assert.equal(lists(server.requests)[0].query.resourceVersion, lastRv);
     assert.equal(informer.store.get("default", "b"), undefined);
     assert.equal(informer.status().counters.relists, 1);
@@ -215,7 +210,7 @@ Deno.test("Informer follows bookmarks so a reconnect after a quiet period does n
     });
   }
   const current = server.currentResourceVersion();
-  await until(() => informer.status().resourceVersion === current, "a bookmark at the current version");
+  await waitFor(() => informer.status().resourceVersion === current, "a bookmark at the current version");
   assert.notEqual(current, listRv);
   assert.ok(informer.status().counters.events.bookmark > 0);
   server.compact();
@@ -240,9 +235,12 @@ Deno.test("Informer replaces a stalled stream when its watchdog fires", async ()
   await server.waitForWatch("/api/v1/pods");
   server.setStall(true);
   server.apply(pod("b"));
-  await until(() => (informer.status().counters.errors.idle ?? 0) >= 1, "the idle watchdog");
+  await waitFor(() => (informer.status().counters.errors.idle ?? 0) >= 1, "the idle watchdog");
   server.setStall(false);
-  await until(() => informer.store.get("default", "b") !== undefined, "the event replayed on the new stream");
+  await waitFor(
+    () => informer.store.get("default", "b") !== undefined,
+    "the event replayed on the new stream",
+  );
   assert.equal(informer.status().counters.relists, 0, "a stall is healed by a re-watch, not a relist");
   await informer.stop();
   client.close();
@@ -265,7 +263,7 @@ Deno.test("Informer backs off through bursts of 500, 429 and connection failures
   /** Fires backoff pauses (never watchdog timers) until `done()`; returns the pauses requested meanwhile. */
   async function drive(done: () => boolean): Promise<number[]> {
     const start = clock.sleeps.length;
-    await until(() => {
+    await waitFor(() => {
       if (clock.hasPending({ maxMs: WATCHDOG_MIN_MS - 1 })) clock.fireNext({ maxMs: WATCHDOG_MIN_MS - 1 });
       return done();
     }, "recovery");
@@ -308,7 +306,7 @@ Deno.test("Informer backs off through bursts of 500, 429 and connection failures
     assert.ok(watches(server.requests).filter((r) => r.status === 0).length >= 4);
     assert.ok((informer.status().counters.errors.network ?? 0) >= 4);
     server.apply(pod("after"));
-    await until(() => informer.store.get("default", "after") !== undefined, "a live event after recovery");
+    await waitFor(() => informer.store.get("default", "after") !== undefined, "a live event after recovery");
   });
   await informer.stop();
   client.close();
@@ -355,7 +353,10 @@ Deno.test("Informer counts an object its transform cannot convert and keeps serv
   assert.deepEqual(storeNames(informer), ["default/good"]);
   server.apply(pod("bad-2"));
   server.apply(pod("later"));
-  await until(() => informer.store.get("default", "later") !== undefined, "events after a failed transform");
+  await waitFor(
+    () => informer.store.get("default", "later") !== undefined,
+    "events after a failed transform",
+  );
   assert.equal(informer.status().counters.errors.transform, 2);
   assert.match(errors[0], /Cannot convert (Pod|object) "default\/bad": unexpected shape/);
   assert.equal(informer.status().health, "ok");

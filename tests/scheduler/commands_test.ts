@@ -8,7 +8,8 @@ import {
 import { CommandLoops, type CommandOutcome } from "../../agent/scheduler/mod.ts";
 import type { Command, Result } from "../../model/mod.ts";
 import { FakeClock } from "../support/fake_clock.ts";
-import { recordingLogger, tick, until } from "./_support.ts";
+import { recordingLogger } from "./_support.ts";
+import { nextTurn, waitFor } from "../support/wait.ts";
 
 interface PendingPoll {
   topic: string;
@@ -120,11 +121,11 @@ function setup(options: { topics?: string[]; maxInFlight?: number } = {}) {
 Deno.test("CommandLoops polls ops and ai concurrently and re-polls at once after a command", async () => {
   const { clock, gateway, executor, loops, controller, outcomes } = setup();
   const run = loops.run(controller.signal);
-  await until(() => gateway.polls.length === 2, "both polls");
+  await waitFor(() => gateway.polls.length === 2, "both polls");
   assert.deepEqual(gateway.polls.map((p) => p.topic).sort(), ["ai", "ops"]);
   const ops = gateway.polls.find((p) => p.topic === "ops");
   ops?.resolve(command("c-1"));
-  await until(() => gateway.polls.length === 3, "the re-poll");
+  await waitFor(() => gateway.polls.length === 3, "the re-poll");
   assert.equal(gateway.polls[2].topic, "ops");
   assert.deepEqual(clock.sleeps, [], "no pause after a command");
   const slept = clock.waitForSleep();
@@ -203,9 +204,9 @@ Deno.test("CommandLoops backs off poll errors from 100 ms to 30 s and throttles 
 Deno.test("CommandLoops runs a command under its own signal and keeps polling meanwhile", async () => {
   const { gateway, executor, loops, controller } = setup({ topics: ["ops"] });
   const run = loops.run(controller.signal);
-  await until(() => gateway.polls.length === 1, "the first poll");
+  await waitFor(() => gateway.polls.length === 1, "the first poll");
   gateway.polls[0].resolve(command("c-1"));
-  await until(() => gateway.polls.length === 2, "the next poll");
+  await waitFor(() => gateway.polls.length === 2, "the next poll");
   assert.equal(executor.calls.length, 1);
   assert.equal(loops.inFlight, 1);
   assert.deepEqual(loops.runningIds(), ["c-1"]);
@@ -228,13 +229,13 @@ Deno.test("CommandLoops retries a result for 2 minutes, then logs the give-up wi
     body: "",
   });
   const run = loops.run(controller.signal);
-  await until(() => gateway.polls.length === 1, "the first poll");
+  await waitFor(() => gateway.polls.length === 1, "the first poll");
   gateway.polls[0].resolve(command("cmd-42"));
-  await until(() => executor.calls.length === 1, "the execution");
+  await waitFor(() => executor.calls.length === 1, "the execution");
   executor.calls[0].finish();
   const gaveUp = () => logger.entries.some((e) => e.message === "Gave up reporting command result");
   while (!gaveUp()) {
-    await until(() => clock.pending > 0 || gaveUp(), "a retry sleep or the give-up");
+    await waitFor(() => clock.pending > 0 || gaveUp(), "a retry sleep or the give-up");
     if (!gaveUp()) clock.fireNext();
   }
   const t0 = gateway.resultAttempts[0].at;
@@ -262,9 +263,9 @@ Deno.test("CommandLoops reports after a network error, and gives up at once on a
     const { clock, gateway, executor, loops, controller, outcomes } = setup({ topics: ["ops"] });
     gateway.resultAnswers = [new MasterNetworkError("connection", "POST", "/agent/result")];
     const run = loops.run(controller.signal);
-    await until(() => gateway.polls.length === 1, "the first poll");
+    await waitFor(() => gateway.polls.length === 1, "the first poll");
     gateway.polls[0].resolve(command("c-1"));
-    await until(() => executor.calls.length === 1, "the execution");
+    await waitFor(() => executor.calls.length === 1, "the execution");
     const slept = clock.waitForSleep();
     executor.calls[0].finish();
     await slept;
@@ -282,9 +283,9 @@ Deno.test("CommandLoops reports after a network error, and gives up at once on a
       new MasterError({ status: 400, method: "POST", path: "/agent/result", body: "Invalid JSON" }),
     ];
     const run = loops.run(controller.signal);
-    await until(() => gateway.polls.length === 1, "the first poll");
+    await waitFor(() => gateway.polls.length === 1, "the first poll");
     gateway.polls[0].resolve(command("c-400"));
-    await until(() => executor.calls.length === 1, "the execution");
+    await waitFor(() => executor.calls.length === 1, "the execution");
     executor.calls[0].finish();
     await loops.idle();
     const entry = logger.entries.find((e) => e.level === "error");
@@ -300,9 +301,9 @@ Deno.test("CommandLoops turns an executor exception into a failed result", async
   const { gateway, executor, loops, controller } = setup({ topics: ["ops"] });
   executor.throwNext = true;
   const run = loops.run(controller.signal);
-  await until(() => gateway.polls.length === 1, "the first poll");
+  await waitFor(() => gateway.polls.length === 1, "the first poll");
   gateway.polls[0].resolve(command("c-boom"));
-  await until(() => gateway.reported.length === 1, "the result");
+  await waitFor(() => gateway.reported.length === 1, "the result");
   const result = gateway.reported[0];
   assert.equal(result.commandId, "c-boom");
   assert.equal(result.success, false);
@@ -315,13 +316,13 @@ Deno.test("CommandLoops turns an executor exception into a failed result", async
 Deno.test("CommandLoops pauses polling while too many commands are unreported", async () => {
   const { gateway, executor, loops, controller } = setup({ topics: ["ops"], maxInFlight: 1 });
   const run = loops.run(controller.signal);
-  await until(() => gateway.polls.length === 1, "the first poll");
+  await waitFor(() => gateway.polls.length === 1, "the first poll");
   gateway.polls[0].resolve(command("c-1"));
-  await until(() => executor.calls.length === 1, "the execution");
-  await tick();
+  await waitFor(() => executor.calls.length === 1, "the execution");
+  await nextTurn();
   assert.equal(gateway.polls.length, 1, "no poll while the slot is taken");
   executor.calls[0].finish();
-  await until(() => gateway.polls.length === 2, "the poll after the result");
+  await waitFor(() => gateway.polls.length === 2, "the poll after the result");
   controller.abort();
   await run;
 });
@@ -346,10 +347,10 @@ Deno.test("CommandLoops logs every undecodable command as an error", async () =>
 Deno.test("CommandLoops hands each command its topic and leaves the one info line to the executor", async () => {
   const { gateway, executor, loops, controller, logger } = setup();
   const run = loops.run(controller.signal);
-  await until(() => gateway.polls.length === 2, "both polls");
+  await waitFor(() => gateway.polls.length === 2, "both polls");
   gateway.polls.find((p) => p.topic === "ai")?.resolve(command("from-ai", "ai"));
   gateway.polls.find((p) => p.topic === "ops")?.resolve(command("from-ops"));
-  await until(() => executor.calls.length === 2, "both commands");
+  await waitFor(() => executor.calls.length === 2, "both commands");
   assert.deepEqual(
     executor.calls.map((c) => [c.command.id, c.topic]).sort(),
     [["from-ai", "ai"], ["from-ops", "ops"]],

@@ -19,7 +19,8 @@ import {
 import type { Command, Result } from "../../model/mod.ts";
 import { FakeClock } from "../support/fake_clock.ts";
 import { startFakeMaster } from "../support/fake_master.ts";
-import { recordingLogger, tick, until } from "./_support.ts";
+import { recordingLogger } from "./_support.ts";
+import { nextTurn, waitFor } from "../support/wait.ts";
 
 interface PendingPoll {
   topic: string;
@@ -118,9 +119,9 @@ Deno.test("Lifecycle.stop() ends polling, lets a running command finish and repo
   const { clock, gateway, executor, lifecycle } = setup();
   lifecycle.start();
   assert.equal(lifecycle.state, "running");
-  await until(() => gateway.polls.length === 1 && gateway.heartbeats.length === 1, "start-up");
+  await waitFor(() => gateway.polls.length === 1 && gateway.heartbeats.length === 1, "start-up");
   gateway.polls[0].resolve(COMMAND);
-  await until(
+  await waitFor(
     () => executor.calls.length === 1 && gateway.polls.length === 2,
     "the command and the next poll",
   );
@@ -128,10 +129,10 @@ Deno.test("Lifecycle.stop() ends polling, lets a running command finish and repo
   let stopped = false;
   const stopping = lifecycle.stop().then(() => stopped = true);
   assert.equal(lifecycle.state, "stopping");
-  await until(() => gateway.polls[1].aborted, "the poll abort");
+  await waitFor(() => gateway.polls[1].aborted, "the poll abort");
   // Heartbeats go on while commands drain, so the Master keeps the agent online.
   clock.advance(15_000);
-  await until(() => gateway.heartbeats.length === 2, "a heartbeat during the drain");
+  await waitFor(() => gateway.heartbeats.length === 2, "a heartbeat during the drain");
   assert.equal(stopped, false);
 
   executor.calls[0].finish();
@@ -147,9 +148,9 @@ Deno.test("Lifecycle.stop() aborts commands after the grace period and still rep
   const { clock, gateway, executor, logger, lifecycle } = setup();
   executor.honourAbort = true;
   lifecycle.start();
-  await until(() => gateway.polls.length === 1, "the first poll");
+  await waitFor(() => gateway.polls.length === 1, "the first poll");
   gateway.polls[0].resolve(COMMAND);
-  await until(() => executor.calls.length === 1, "the command");
+  await waitFor(() => executor.calls.length === 1, "the command");
   const t0 = clock.now();
   const graceStarted = clock.waitForSleep();
   const stopping = lifecycle.stop();
@@ -168,17 +169,17 @@ Deno.test("Lifecycle.stop() abandons a result it cannot deliver and logs it with
   const { clock, gateway, executor, logger, lifecycle, commands } = setup();
   gateway.resultError = new MasterError({ status: 503, method: "POST", path: "/agent/result", body: "" });
   lifecycle.start();
-  await until(() => gateway.polls.length === 1, "the first poll");
+  await waitFor(() => gateway.polls.length === 1, "the first poll");
   gateway.polls[0].resolve(COMMAND);
-  await until(() => executor.calls.length === 1, "the command");
+  await waitFor(() => executor.calls.length === 1, "the command");
   executor.calls[0].finish();
   const t0 = clock.now();
   let stopped = false;
   const stopping = lifecycle.stop().then(() => stopped = true);
   while (!stopped && clock.now() - t0 < 60_000) {
     clock.advance(500);
-    await tick();
-    await tick();
+    await nextTurn();
+    await nextTurn();
   }
   await stopping;
   const elapsed = clock.now() - t0;
@@ -197,7 +198,7 @@ Deno.test("startLoops() starts heartbeat, push and both polls, and stops them", 
     producer: { build: () => ({ json: '{"clusterId":"c1"}' }) },
     executor: new FakeExecutor(),
   }, { clock });
-  await until(
+  await waitFor(
     () => gateway.heartbeats.length === 1 && gateway.pushes === 1 && gateway.polls.length === 2,
     "start",
   );
@@ -242,9 +243,39 @@ Deno.test("createShutdownHandler() stops then exits 0, and exits 1 on a second s
   });
 });
 
-Deno.test("installSignalHandlers() wires and unwires SIGINT and SIGTERM", () => {
-  const remove = installSignalHandlers({ stop: () => Promise.resolve() }, { exit: () => {} });
-  remove();
+Deno.test({
+  name: "installSignalHandlers() stops and exits 0 on SIGTERM, and its remover unwires it",
+  // Deno has no signal listeners on Windows.
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    // A listener of the test's own keeps the default action (terminating this test process) away throughout.
+    // SIGINT is not sent: `deno test` takes it as the user cancelling the run.
+    let delivered = 0;
+    const keepAlive = () => delivered++;
+    Deno.addSignalListener("SIGTERM", keepAlive);
+    try {
+      let stops = 0;
+      const exits: number[] = [];
+      const remove = installSignalHandlers({
+        stop: () => {
+          stops++;
+          return Promise.resolve();
+        },
+      }, { exit: (code) => exits.push(code) });
+      Deno.kill(Deno.pid, "SIGTERM");
+      await waitFor(() => exits.length === 1, "the exit after SIGTERM");
+      assert.equal(stops, 1);
+      assert.deepEqual(exits, [0]);
+
+      remove();
+      Deno.kill(Deno.pid, "SIGTERM");
+      await waitFor(() => delivered === 2, "the second SIGTERM to reach the test's own listener");
+      assert.equal(stops, 1, "no stop once unwired");
+      assert.deepEqual(exits, [0], "no exit once unwired");
+    } finally {
+      Deno.removeSignalListener("SIGTERM", keepAlive);
+    }
+  },
 });
 
 Deno.test("startLoops() against the fake Master reports a command end to end and stops promptly", async () => {

@@ -13,7 +13,8 @@ import {
   type SnapshotProducer,
 } from "../../agent/scheduler/mod.ts";
 import { FakeClock } from "../support/fake_clock.ts";
-import { recordingLogger, tick, until } from "./_support.ts";
+import { recordingLogger } from "./_support.ts";
+import { nextTurn, waitFor } from "../support/wait.ts";
 
 interface PushCall {
   json: string;
@@ -121,20 +122,20 @@ function setup(options: { changes?: boolean } & PushLoopOptions = {}) {
 Deno.test("PushLoop pushes as soon as the sources are ready, then every interval", async () => {
   const { clock, gateway, changes, loop, controller } = setup();
   const run = loop.run(controller.signal);
-  await tick();
+  await nextTurn();
   assert.equal(gateway.calls.length, 0, "no push before ready");
   changes?.markReady();
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   assert.equal(loop.stats.lastTrigger, "initial");
   const slept = clock.waitForSleep();
   gateway.calls[0].resolve();
   await slept;
   assert.equal(clock.sleeps.at(-1), 10_000);
   clock.advance(9_999);
-  await tick();
+  await nextTurn();
   assert.equal(gateway.calls.length, 1);
   clock.advance(1);
-  await until(() => gateway.calls.length === 2, "the interval push");
+  await waitFor(() => gateway.calls.length === 2, "the interval push");
   assert.equal(loop.stats.lastTrigger, "interval");
   controller.abort();
   await run;
@@ -155,14 +156,14 @@ async function churn(
     env.producer.version++;
     env.changes?.fire();
     options.during?.(elapsed);
-    await tick();
+    await nextTurn();
     for (const call of env.gateway.calls) {
       if (!call.settled && env.clock.now() - call.at >= (options.pushMs ?? 0)) call.resolve();
     }
     env.clock.advance(stepMs);
   }
   // A push due at the window's last instant starts (and stays in flight).
-  await tick();
+  await nextTurn();
 }
 
 Deno.test("PushLoop pushes exactly once per interval under continuous churn, on a grid that push time does not shift", async () => {
@@ -170,7 +171,7 @@ Deno.test("PushLoop pushes exactly once per interval under continuous churn, on 
   const { gateway, producer, changes, loop, controller, t0 } = env;
   changes?.markReady();
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   // A change every 100 ms for almost a minute, and every push takes 700 ms to build and send.
   await churn(env, 59_000, { stepMs: 100, pushMs: 700 });
   const starts = gateway.calls.map((c) => c.at - t0);
@@ -191,7 +192,7 @@ Deno.test("PushLoop drops a beat missed by a push slower than the interval inste
   const { gateway, changes, loop, controller, t0 } = env;
   changes?.markReady();
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   await churn(env, 45_000, { stepMs: 250, pushMs: 12_000 });
   // 0 → 12 s (the 10 s beat is missed and dropped), then on the grid: 20 s → 32 s, 40 s.
   assert.deepEqual(gateway.calls.map((c) => c.at - t0), [0, 20_000, 40_000]);
@@ -248,9 +249,9 @@ Deno.test("PushLoop pushes one follow-up once the store shows a scale's new gene
   });
   changes?.markReady();
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   gateway.calls[0].resolve();
-  await tick();
+  await nextTurn();
   clock.advance(3_000);
 
   let slept = clock.waitForSleep();
@@ -262,13 +263,13 @@ Deno.test("PushLoop pushes one follow-up once the store shows a scale's new gene
   // Unrelated churn does not count as the effect.
   changes?.fire();
   clock.advance(200);
-  await tick();
+  await nextTurn();
   assert.equal(gateway.calls.length, 1);
   // The watch delivers the new generation 300 ms after the result.
   clock.advance(100);
   store.watchDelivers(2);
   changes?.fire();
-  await until(() => gateway.calls.length === 2, "the follow-up push");
+  await waitFor(() => gateway.calls.length === 2, "the follow-up push");
   assert.equal(gateway.calls[1].at - t0, 3_300);
   assert.equal(loop.stats.lastTrigger, "command");
   slept = clock.waitForSleep();
@@ -296,9 +297,9 @@ Deno.test("PushLoop pushes no follow-up for a refused command", async () => {
   const executor = reportEffects(refused, { lookup: store.lookup, onEffect: (p) => loop.followUp(p) });
   changes?.markReady();
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   gateway.calls[0].resolve();
-  await tick();
+  await nextTurn();
   clock.advance(3_000);
   const result = await executor.execute(SCALE);
   assert.equal(result.success, false);
@@ -315,9 +316,9 @@ Deno.test("PushLoop sends a follow-up at the wait bound when nothing is observab
   const { clock, gateway, changes, loop, controller, t0 } = env;
   changes?.markReady();
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   gateway.calls[0].resolve();
-  await tick();
+  await nextTurn();
   clock.advance(2_000);
   // Three commands within 600 ms whose effects never show on one object (apply_manifests, a no-op scale).
   const never = { observed: () => false };
@@ -342,9 +343,9 @@ Deno.test("PushLoop lets a beat within the wait bound carry a follow-up instead 
   const { clock, gateway, changes, loop, controller, t0 } = env;
   changes?.markReady();
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   gateway.calls[0].resolve();
-  await tick();
+  await nextTurn();
   clock.advance(9_500);
   loop.followUp({ observed: () => true });
   await churn(env, 3_000, { stepMs: 100 });
@@ -359,7 +360,7 @@ Deno.test("PushLoop in change mode pushes after changes and takes no follow-ups;
     const env = setup({ pushMode: "change" });
     env.changes?.markReady();
     const run = env.loop.run(env.controller.signal);
-    await until(() => env.gateway.calls.length === 1, "the first push");
+    await waitFor(() => env.gateway.calls.length === 1, "the first push");
     env.loop.followUp({ observed: () => true });
     await churn(env, 5_000, { stepMs: 100 });
     // A change push per 1 s minimum gap (the default), none of them a follow-up.
@@ -374,7 +375,7 @@ Deno.test("PushLoop in change mode pushes after changes and takes no follow-ups;
     const env = setup();
     env.changes?.markReady();
     const run = env.loop.run(env.controller.signal);
-    await until(() => env.gateway.calls.length === 1, "the first push");
+    await waitFor(() => env.gateway.calls.length === 1, "the first push");
     await churn(env, 5_000, { stepMs: 100 });
     assert.equal(env.gateway.calls.length, 1);
     assert.equal(env.loop.mode, "interval");
@@ -387,7 +388,7 @@ Deno.test("PushLoop (change mode) pushes soon after a change, at most once per m
   const { clock, gateway, producer, changes, loop, controller, t0 } = setup({ pushMode: "change" });
   changes?.markReady();
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   let slept = clock.waitForSleep();
   gateway.calls[0].resolve();
   await slept;
@@ -399,9 +400,9 @@ Deno.test("PushLoop (change mode) pushes soon after a change, at most once per m
   assert.equal(clock.sleeps.at(-1), 1_000);
   changes?.fire();
   changes?.fire();
-  await tick();
+  await nextTurn();
   clock.advance(1_000);
-  await until(() => gateway.calls.length === 2, "the change push");
+  await waitFor(() => gateway.calls.length === 2, "the change push");
   assert.equal(clock.now() - t0, 1_000);
   assert.equal(loop.stats.lastTrigger, "change");
   slept = clock.waitForSleep();
@@ -416,7 +417,7 @@ Deno.test("PushLoop (change mode) pushes soon after a change, at most once per m
   await slept;
   assert.equal(clock.sleeps.at(-1), 100);
   clock.advance(100);
-  await until(() => gateway.calls.length === 3, "the second change push");
+  await waitFor(() => gateway.calls.length === 3, "the second change push");
   assert.equal(producer.builds, 3);
   assert.equal(loop.stats.changesSeen, 4);
   controller.abort();
@@ -429,7 +430,7 @@ Deno.test("PushLoop (change mode) spaces change pushes by four times the last pu
   gateway.latencyMs = 600;
   changes?.markReady();
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   let slept = clock.waitForSleep();
   gateway.calls[0].resolve();
   await slept;
@@ -440,7 +441,7 @@ Deno.test("PushLoop (change mode) spaces change pushes by four times the last pu
   const wait = clock.sleeps.at(-1) ?? 0;
   assert.equal(clock.now() - t0 + wait, 2_400);
   clock.advance(wait);
-  await until(() => gateway.calls.length === 2, "the change push");
+  await waitFor(() => gateway.calls.length === 2, "the change push");
   assert.equal(clock.now() - t0, 2_400);
   controller.abort();
   await run;
@@ -450,17 +451,17 @@ Deno.test("PushLoop (change mode) never overlaps pushes and sends the newest sna
   const { clock, gateway, producer, changes, loop, controller } = setup({ pushMode: "change" });
   changes?.markReady();
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   for (let v = 1; v <= 5; v++) {
     producer.version = v;
     changes?.fire();
     clock.advance(600);
-    await tick();
+    await nextTurn();
   }
   assert.equal(gateway.calls.length, 1, "nothing starts while a push is in flight");
   gateway.calls[0].resolve();
   // That push took 3 s, so the duty-cycle cap (not this test's subject) decides when the next one starts.
-  await until(() => {
+  await waitFor(() => {
     if (gateway.calls.length < 2) clock.fireNext();
     return gateway.calls.length === 2;
   }, "the follow-up push");
@@ -477,7 +478,7 @@ Deno.test("PushLoop (change mode) backs off after failures, rebuilds each time a
   const run = loop.run(controller.signal);
   const failAt: number[] = [];
   for (let i = 0; i < 7; i++) {
-    await until(() => gateway.calls.length === i + 1, `push ${i + 1}`);
+    await waitFor(() => gateway.calls.length === i + 1, `push ${i + 1}`);
     failAt.push(clock.now() - t0);
     const slept = clock.waitForSleep();
     gateway.calls[i].reject(new MasterNetworkError("connection", "POST", "/agent/snapshot"));
@@ -502,7 +503,7 @@ Deno.test("PushLoop (change mode) backs off after failures, rebuilds each time a
   assert.equal(warnings.length, 2, "first failure, then one line per 30 s");
   assert.equal(warnings[1].properties?.suppressed, 5);
 
-  await until(() => gateway.calls.length === 8, "push 8");
+  await waitFor(() => gateway.calls.length === 8, "push 8");
   const slept = clock.waitForSleep();
   gateway.calls[7].resolve();
   await slept;
@@ -524,7 +525,7 @@ Deno.test("PushLoop counts a build failure and retries with a fresh build", asyn
   assert.equal(logger.entries[0].message, "Cannot build snapshot");
   assert.deepEqual(outcomes.map((o) => o.ok ? "ok" : o.stage), ["build"]);
   clock.fireNext();
-  await until(() => gateway.calls.length === 1, "the retry");
+  await waitFor(() => gateway.calls.length === 1, "the retry");
   assert.equal(loop.stats.lastTrigger, "retry");
   controller.abort();
   await run;
@@ -534,7 +535,7 @@ Deno.test("PushLoop exposes counters and calls the metrics hook", async () => {
   const { clock, gateway, loop, controller, outcomes } = setup({ changes: false });
   gateway.latencyMs = 250;
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   const slept = clock.waitForSleep();
   gateway.calls[0].resolve();
   await slept;
@@ -562,7 +563,7 @@ Deno.test("PushLoop pushes anyway when readiness fails, and stops cleanly before
     const { gateway, changes, logger, loop, controller } = setup();
     changes?.failReady(new Error("Kinds not synced: pods"));
     const run = loop.run(controller.signal);
-    await until(() => gateway.calls.length === 1, "the first push");
+    await waitFor(() => gateway.calls.length === 1, "the first push");
     assert.match(String(logger.entries[0].properties?.error), /pods/);
     controller.abort();
     await run;
@@ -577,7 +578,7 @@ Deno.test("PushLoop pushes anyway when readiness fails, and stops cleanly before
   await t.step("a 400 from the Master is a counted failure too", async () => {
     const { clock, gateway, loop, controller } = setup({ changes: false });
     const run = loop.run(controller.signal);
-    await until(() => gateway.calls.length === 1, "the first push");
+    await waitFor(() => gateway.calls.length === 1, "the first push");
     const slept = clock.waitForSleep();
     gateway.calls[0].reject(
       new MasterError({ status: 400, method: "POST", path: "/agent/snapshot", body: "x" }),
@@ -594,7 +595,7 @@ Deno.test("PushLoop retries a failed push with backoff but never delays a beat f
   changes?.markReady();
   const run = loop.run(controller.signal);
   for (let i = 0; i < 6; i++) {
-    await until(() => gateway.calls.length === i + 1, `push ${i + 1}`);
+    await waitFor(() => gateway.calls.length === i + 1, `push ${i + 1}`);
     const slept = clock.waitForSleep();
     gateway.calls[i].reject(new MasterNetworkError("connection", "POST", "/agent/snapshot"));
     await slept;
@@ -613,18 +614,18 @@ Deno.test("PushLoop follows up an effect seen while a push was in flight, right 
   const { clock, gateway, changes, loop, controller, t0 } = env;
   changes?.markReady();
   const run = loop.run(controller.signal);
-  await until(() => gateway.calls.length === 1, "the first push");
+  await waitFor(() => gateway.calls.length === 1, "the first push");
   gateway.calls[0].resolve();
-  await tick();
+  await nextTurn();
   clock.advance(10_000);
-  await until(() => gateway.calls.length === 2, "the beat");
+  await waitFor(() => gateway.calls.length === 2, "the beat");
   // The beat's snapshot is built and on its way when a command's effect shows up in the caches.
   clock.advance(200);
   loop.followUp({ observed: () => true });
-  await tick();
+  await nextTurn();
   clock.advance(300);
   gateway.calls[1].resolve();
-  await until(() => gateway.calls.length === 3, "the follow-up");
+  await waitFor(() => gateway.calls.length === 3, "the follow-up");
   assert.deepEqual(gateway.calls.map((c) => c.at - t0), [0, 10_000, 10_500]);
   assert.equal(loop.stats.lastTrigger, "command");
   controller.abort();

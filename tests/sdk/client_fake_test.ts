@@ -27,6 +27,15 @@ import { resourcePath } from "../../agent/sdk/paths.ts";
 import type { ConnectionConfig, KubeClient, Status } from "../../agent/sdk/types.ts";
 import { type FakeApiServer, type KubeconfigOptions, startFakeApiServer } from "../support/fake_apiserver.ts";
 import { listen } from "../support/fake_apiserver/transport.ts";
+import { waitFor } from "../support/wait.ts";
+import {
+  certificates,
+  clientExtensions,
+  issueCertificate,
+  makeCa,
+  serverExtensions,
+  toPkcs8,
+} from "../support/fake_apiserver/tls.ts";
 
 // ---------------------------------------------------------------- helpers
 
@@ -91,15 +100,6 @@ async function withTempDir(run: (dir: string) => Promise<void>): Promise<void> {
     await run(dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** Polls `condition` with real time; only to wait for an asynchronous effect, never to measure. */
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
@@ -336,7 +336,7 @@ Deno.test("createKubeClient serves every verb against the fake when the kubeconf
         }
         assert.deepEqual(seen, ["ADDED watched 1", "MODIFIED watched 2", "DELETED watched 2"]);
         controller.abort();
-        await until(() => server.openWatches(CM) === 0, "the watch to close on the server");
+        await waitFor(() => server.openWatches(CM) === 0, "the watch to close on the server");
       });
 
       await t.step("watch ends cleanly when the server closes the stream", async () => {
@@ -538,119 +538,6 @@ Deno.test("createKubeClient recovers after a 401 when the token file was rotated
 
 // ---------------------------------------------------------------- HTTPS with mutual TLS
 
-/** Runs `openssl` in `dir`; throws with its stderr when it fails. */
-async function openssl(dir: string, ...args: string[]): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" }).output();
-  if (!out.success) throw new Error(`openssl ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-}
-
-type KeyType = "ec" | "rsa";
-
-async function newKey(dir: string, type: KeyType, name: string): Promise<void> {
-  if (type === "ec") {
-    await openssl(dir, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`);
-  } else await openssl(dir, "genrsa", "-traditional", "-out", `${name}.key`, "2048");
-}
-
-async function newCa(dir: string, type: KeyType, name: string): Promise<string> {
-  await newKey(dir, type, name);
-  await openssl(
-    dir,
-    "req",
-    "-x509",
-    "-new",
-    "-key",
-    `${name}.key`,
-    "-sha256",
-    "-days",
-    "1",
-    "-subj",
-    `/CN=${name}`,
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
-    "-out",
-    `${name}.crt`,
-  );
-  return await Deno.readTextFile(join(dir, `${name}.crt`));
-}
-
-/** Issues a certificate signed by `ca`; returns the certificate and its key (PEM as generated). */
-async function issue(
-  dir: string,
-  type: KeyType,
-  ca: string,
-  name: string,
-  subject: string,
-  extensions: string,
-): Promise<{ certPem: string; keyPem: string }> {
-  await newKey(dir, type, name);
-  await openssl(dir, "req", "-new", "-key", `${name}.key`, "-subj", subject, "-out", `${name}.csr`);
-  await Deno.writeTextFile(join(dir, `${name}.ext`), extensions);
-  await openssl(
-    dir,
-    "x509",
-    "-req",
-    "-in",
-    `${name}.csr`,
-    "-CA",
-    `${ca}.crt`,
-    "-CAkey",
-    `${ca}.key`,
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-sha256",
-    "-extfile",
-    `${name}.ext`,
-    "-out",
-    `${name}.crt`,
-  );
-  return {
-    certPem: await Deno.readTextFile(join(dir, `${name}.crt`)),
-    keyPem: await Deno.readTextFile(join(dir, `${name}.key`)),
-  };
-}
-
-async function toPkcs8(dir: string, name: string): Promise<string> {
-  await openssl(dir, "pkcs8", "-topk8", "-nocrypt", "-in", `${name}.key`, "-out", `${name}.pk8`);
-  return await Deno.readTextFile(join(dir, `${name}.pk8`));
-}
-
-function usage(type: KeyType): string {
-  return type === "ec" ? "digitalSignature" : "digitalSignature,keyEncipherment";
-}
-
-function clientExtensions(type: KeyType): string {
-  return `extendedKeyUsage=clientAuth\nkeyUsage=critical,${usage(type)}\nbasicConstraints=CA:FALSE\n`;
-}
-
-function serverExtensions(type: KeyType): string {
-  return `subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,${usage(type)}\n` +
-    "basicConstraints=CA:FALSE\n";
-}
-
-/** Material made by this test: a CA that is not the fake's and a client certificate it signed. */
-interface Stranger {
-  caPem: string;
-  clientCertPem: string;
-  clientKeyPem: string;
-}
-
-async function strangerPki(dir: string, type: KeyType): Promise<Stranger> {
-  const caPem = await newCa(dir, type, `stranger-ca-${type}`);
-  const client = await issue(
-    dir,
-    type,
-    `stranger-ca-${type}`,
-    `stranger-client-${type}`,
-    "/O=system:masters/CN=intruder",
-    clientExtensions(type),
-  );
-  return { caPem, clientCertPem: client.certPem, clientKeyPem: client.keyPem };
-}
-
 /** The messages of an error and its causes, for matching what the TLS layer reported. */
 function causes(error: unknown): string {
   const messages: string[] = [];
@@ -703,7 +590,6 @@ for (const type of ["ec", "rsa"] as const) {
   Deno.test(`createKubeClient authenticates by client certificate when the fake requires mutual TLS (${type.toUpperCase()})`, async (t) => {
     await using server = await startFakeApiServer({ tls: { keyType: type } });
     await withTempDir(async (dir) => {
-      const stranger = await strangerPki(dir, type);
       const certs = server.certificates;
       assert.ok(certs);
 
@@ -739,19 +625,19 @@ for (const type of ["ec", "rsa"] as const) {
         assert.match(causes(error), /CertificateRequired/);
       });
 
-      await t.step("a client certificate from another CA (made by this test) is refused", async () => {
+      await t.step("a client certificate from another CA is refused", async () => {
         await expectTlsFailure(path, {
           server: server.url,
           caPem: certs.caPem,
-          certPem: stranger.clientCertPem,
-          keyPem: stranger.clientKeyPem,
+          certPem: certs.foreignClientCertPem,
+          keyPem: certs.foreignClientKeyPem,
         });
       });
 
       await t.step("a CA that did not sign the server certificate fails verification", async () => {
         const error = await expectTlsFailure(path, {
           server: server.url,
-          caPem: stranger.caPem,
+          caPem: certs.foreignCaPem,
           certPem: certs.clientCertPem,
           keyPem: certs.clientKeyPem,
         });
@@ -773,25 +659,24 @@ Deno.test("createKubeClient connects when the CA and certificates were made by o
   await withTempDir(async (dir) => {
     for (const type of ["ec", "rsa"] as const) {
       await t.step(`${type.toUpperCase()} CA, server and client certificates`, async () => {
-        const caPem = await newCa(dir, type, `own-ca-${type}`);
-        const serverCert = await issue(
-          dir,
+        const caPem = await makeCa(dir, { type, name: `own-ca-${type}`, cn: `own-ca-${type}` });
+        const serverCert = await issueCertificate(dir, {
           type,
-          `own-ca-${type}`,
-          `own-server-${type}`,
-          "/CN=apiserver",
-          serverExtensions(type),
-        );
-        const client = await issue(
-          dir,
+          name: `own-server-${type}`,
+          subject: "/CN=apiserver",
+          ca: `own-ca-${type}`,
+          extensions: serverExtensions(type, "IP:127.0.0.1"),
+        });
+        const client = await issueCertificate(dir, {
           type,
-          `own-ca-${type}`,
-          `own-client-${type}`,
-          "/O=system:masters/CN=agent",
-          clientExtensions(type),
-        );
+          name: `own-client-${type}`,
+          subject: "/O=system:masters/CN=agent",
+          ca: `own-ca-${type}`,
+          extensions: clientExtensions(type),
+        });
         const clientPkcs8 = await toPkcs8(dir, `own-client-${type}`);
-        const stranger = await strangerPki(dir, type);
+        // The fake's other CA signed neither certificate above.
+        const stranger = await certificates(type);
         const seen: boolean[] = [];
         // The fake's node:https transport with mandatory client certificates; the handler only answers /version.
         const transport = await listen((request) => {
@@ -823,12 +708,12 @@ Deno.test("createKubeClient connects when the CA and certificates were made by o
           await expectTlsFailure(path, {
             server: url,
             caPem,
-            certPem: stranger.clientCertPem,
-            keyPem: stranger.clientKeyPem,
+            certPem: stranger.foreignClientCertPem,
+            keyPem: stranger.foreignClientKeyPem,
           });
           await expectTlsFailure(path, {
             server: url,
-            caPem: stranger.caPem,
+            caPem: stranger.foreignCaPem,
             certPem: client.certPem,
             keyPem: client.keyPem,
           });

@@ -162,14 +162,18 @@ Deno.test("KubeClient distinguishes network failures and timeouts from API error
   });
   await t.step("caller abort", async () => {
     const { promise: release, resolve } = Promise.withResolvers<void>();
+    const arrived = Promise.withResolvers<void>();
     await withServer(async () => {
+      arrived.resolve();
       await release;
       return new Response("{}");
     }, async (url) => {
       const client = createKubeClient(config(url));
       const controller = new AbortController();
       const pending = client.get("/api/v1/pods", { signal: controller.signal }).catch((e) => e);
-      setTimeout(() => controller.abort(), 20);
+      // Aborted while the server holds the request, not before it was sent.
+      await arrived.promise;
+      controller.abort();
       const error = await pending;
       resolve();
       assert.ok(error instanceof KubeNetworkError);

@@ -53,6 +53,11 @@ export class FakeClock implements Clock {
     return promise;
   }
 
+  /** When the earliest waiting sleep falls due (epoch milliseconds); `undefined` when none waits. */
+  get nextDue(): number | undefined {
+    return this.#timers.length === 0 ? undefined : Math.min(...this.#timers.map((t) => t.at));
+  }
+
   /** Number of sleeps waiting. */
   get pending(): number {
     return this.#timers.length;

@@ -500,12 +500,8 @@ class FakeMasterServer implements FakeMaster {
     const path = url.pathname;
     if (path === "/control/commands") {
       if (request.method !== "POST") return goError("Method not allowed", 405);
-      let body: unknown;
-      try {
-        body = JSON.parse(await request.text());
-      } catch {
-        return goError("Invalid JSON", 400);
-      }
+      const body = await readJson(request);
+      if (body instanceof Response) return body;
       if (!isRecord(body) || typeof body.action !== "string" || !body.action) {
         return goError("action is required", 400);
       }
@@ -559,12 +555,8 @@ class FakeMasterServer implements FakeMaster {
         return json({ status: "ok" });
       }
       if (request.method !== "POST") return goError("Method not allowed", 405);
-      let body: unknown;
-      try {
-        body = JSON.parse(await request.text());
-      } catch {
-        return goError("Invalid JSON", 400);
-      }
+      const body = await readJson(request);
+      if (body instanceof Response) return body;
       const rules = Array.isArray(body) ? body : [body];
       for (const rule of rules) {
         if (!isRecord(rule) || typeof rule.path !== "string") return goError("path is required", 400);
@@ -679,6 +671,15 @@ function goDecodesResult(body: Record<string, unknown>): boolean {
 async function gunzip(data: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([new Uint8Array(data)]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** The request's JSON body, or the 400 answer to send when it is not JSON. */
+async function readJson(request: Request): Promise<unknown> {
+  try {
+    return JSON.parse(await request.text());
+  } catch {
+    return goError("Invalid JSON", 400);
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

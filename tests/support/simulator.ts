@@ -15,6 +15,8 @@
  */
 
 import type { KubeObject, LogGenerator } from "./fake_apiserver/types.ts";
+import { type DeploymentPlan, type NodePlan, PodGenerator } from "./simulator/pods.ts";
+import { b64, hash, HEX, type Json, microTime, NAME_CHARS, Random, time } from "./simulator/random.ts";
 
 /** Options of {@linkcode generateCluster} and {@linkcode simulateCluster}. */
 export interface SimulationOptions {
@@ -85,11 +87,7 @@ export interface Simulation {
   stop(): void;
 }
 
-type Json = Record<string, unknown>;
-
 const FIXED_NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
-const NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
-const HEX = "0123456789abcdef";
 const NAMESPACES = [
   "shop",
   "payments",
@@ -125,115 +123,6 @@ const APPS = [
   "pricing",
 ];
 
-/** Deterministic PRNG (mulberry32) with helpers. */
-class Random {
-  #state: number;
-
-  constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-
-  chars(alphabet: string, n: number): string {
-    let out = "";
-    for (let i = 0; i < n; i++) out += alphabet[Math.floor(this.next() * alphabet.length)];
-    return out;
-  }
-
-  uid(): string {
-    const h = this.chars(HEX, 32);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
-  }
-}
-
-function time(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19) + "Z";
-}
-
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-}
-
-function b64(text: string): string {
-  return btoa(text);
-}
-
-/** `fieldsV1` as the server records it for the fields present in `value`. */
-function fieldsOf(value: unknown): Json {
-  const out: Json = {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return out;
-  for (const [key, child] of Object.entries(value as Json)) {
-    if (child === undefined) continue;
-    if (Array.isArray(child)) {
-      const keyed: Json = {};
-      for (const item of child) {
-        if (typeof item !== "object" || item === null) continue;
-        const rec = item as Json;
-        const k = rec.name !== undefined
-          ? `k:{"name":"${rec.name}"}`
-          : rec.type !== undefined
-          ? `k:{"type":"${rec.type}"}`
-          : rec.containerPort !== undefined
-          ? `k:{"containerPort":${rec.containerPort},"protocol":"${rec.protocol ?? "TCP"}"}`
-          : rec.mountPath !== undefined
-          ? `k:{"mountPath":"${rec.mountPath}"}`
-          : rec.ip !== undefined
-          ? `k:{"ip":"${rec.ip}"}`
-          : rec.uid !== undefined
-          ? `k:{"uid":"${rec.uid}"}`
-          : undefined;
-        if (k) keyed[k] = { ".": {}, ...fieldsOf(rec) };
-      }
-      out[`f:${key}`] = Object.keys(keyed).length ? { ".": {}, ...keyed } : {};
-    } else if (typeof child === "object" && child !== null) {
-      const nested = fieldsOf(child);
-      out[`f:${key}`] = Object.keys(nested).length ? { ".": {}, ...nested } : {};
-    } else {
-      out[`f:${key}`] = {};
-    }
-  }
-  return out;
-}
-
-interface DeploymentPlan {
-  namespace: string;
-  app: string;
-  name: string;
-  replicas: number;
-  uid: string;
-  labels: Record<string, string>;
-  revisions: { hash: string; uid: string; image: string; created: number }[];
-  created: number;
-  port: number;
-  sidecar: boolean;
-}
-
-interface NodePlan {
-  name: string;
-  ip: string;
-  index: number;
-  pods: number;
-}
-
 /** Builds the objects of a cluster. */
 class ClusterBuilder {
   readonly rand: Random;
@@ -244,6 +133,7 @@ class ClusterBuilder {
   readonly namespaces: string[] = [];
   readonly deployments: DeploymentPlan[] = [];
   readonly pods: { namespace: string; name: string; deployment: DeploymentPlan }[] = [];
+  readonly podGenerator: PodGenerator;
 
   constructor(options: SimulationOptions, now: number) {
     this.rand = new Random(options.seed ?? 1);
@@ -262,16 +152,16 @@ class ClusterBuilder {
       churnPerMinute: Math.max(0, options.churnPerMinute ?? 0),
       metrics: options.metrics ?? true,
     };
+    this.podGenerator = new PodGenerator({
+      rand: this.rand,
+      now,
+      nodes: this.nodes,
+      metrics: this.options.metrics,
+    });
   }
 
   ago(maxSeconds: number, minSeconds = 0): number {
-    return this.now - this.rand.int(minSeconds, maxSeconds) * 1000;
-  }
-
-  /** Next pod IP inside the node's podCIDR (10.244.<node>.0/24). */
-  podIp(node: NodePlan): string {
-    const n = node.pods++;
-    return `10.244.${node.index % 256}.${(n % 250) + 2}`;
+    return this.rand.ago(this.now, maxSeconds, minSeconds);
   }
 
   build(): KubeObject[] {
@@ -464,81 +354,9 @@ class ClusterBuilder {
     }
   }
 
-  #template(d: DeploymentPlan, image: string): Json {
-    const containers: Json[] = [{
-      name: d.app,
-      image,
-      imagePullPolicy: "IfNotPresent",
-      ports: [{ name: "http", containerPort: d.port, protocol: "TCP" }, {
-        name: "metrics",
-        containerPort: 9102,
-        protocol: "TCP",
-      }],
-      env: [
-        { name: "LOG_LEVEL", value: this.rand.pick(["info", "debug", "warn"]) },
-        { name: "DB_PASSWORD", value: `s3cr3t-${this.rand.chars(NAME_CHARS, 8)}` },
-        { name: "API_KEY", valueFrom: { secretKeyRef: { name: `${d.app}-secrets`, key: "api-key" } } },
-        {
-          name: "FEATURE_FLAGS",
-          valueFrom: { configMapKeyRef: { name: `${d.app}-config`, key: "feature-flags", optional: true } },
-        },
-        { name: "POD_NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } },
-        { name: "POD_IP", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "status.podIP" } } },
-      ],
-      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-      livenessProbe: {
-        httpGet: { path: "/healthz", port: d.port, scheme: "HTTP" },
-        initialDelaySeconds: 10,
-        timeoutSeconds: 1,
-        periodSeconds: 10,
-        successThreshold: 1,
-        failureThreshold: 3,
-      },
-      readinessProbe: {
-        httpGet: { path: "/ready", port: d.port, scheme: "HTTP" },
-        timeoutSeconds: 1,
-        periodSeconds: 5,
-        successThreshold: 1,
-        failureThreshold: 3,
-      },
-      volumeMounts: [
-        { name: "config", mountPath: "/etc/app", readOnly: true },
-        { name: "secrets", mountPath: "/var/run/secrets/app", readOnly: true },
-      ],
-      terminationMessagePath: "/dev/termination-log",
-      terminationMessagePolicy: "File",
-    }];
-    if (d.sidecar) {
-      containers.push({
-        name: "log-shipper",
-        image: "cr.fluentbit.io/fluent/fluent-bit:3.1.9",
-        imagePullPolicy: "IfNotPresent",
-        resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { memory: "64Mi" } },
-        volumeMounts: [{ name: "config", mountPath: "/fluent-bit/etc", readOnly: true }],
-        terminationMessagePath: "/dev/termination-log",
-        terminationMessagePolicy: "File",
-      });
-    }
-    return {
-      containers,
-      volumes: [
-        { name: "config", configMap: { name: `${d.app}-config`, defaultMode: 420 } },
-        { name: "secrets", secret: { secretName: `${d.app}-secrets`, defaultMode: 420 } },
-      ],
-      restartPolicy: "Always",
-      terminationGracePeriodSeconds: 30,
-      dnsPolicy: "ClusterFirst",
-      serviceAccountName: "default",
-      serviceAccount: "default",
-      securityContext: {},
-      schedulerName: "default-scheduler",
-      enableServiceLinks: true,
-    };
-  }
-
   #deployment(d: DeploymentPlan): void {
     const current = d.revisions[d.revisions.length - 1];
-    const template = this.#template(d, current.image);
+    const template = this.podGenerator.template(d, current.image);
     const rolloutAt = current.created;
     this.objects.push({
       apiVersion: "apps/v1",
@@ -618,7 +436,7 @@ class ClusterBuilder {
           selector: { matchLabels: { app: d.app, "pod-template-hash": rev.hash } },
           template: {
             metadata: { labels: { ...d.labels, "pod-template-hash": rev.hash } },
-            spec: isCurrent ? template : this.#template(d, rev.image),
+            spec: isCurrent ? template : this.podGenerator.template(d, rev.image),
           },
         },
         status: isCurrent
@@ -634,7 +452,7 @@ class ClusterBuilder {
     });
     const pods: KubeObject[] = [];
     for (let i = 0; i < d.replicas; i++) {
-      const { pod, metrics } = this.pod(d, this.rand.chars(NAME_CHARS, 5));
+      const { pod, metrics } = this.podGenerator.pod(d, this.rand.chars(NAME_CHARS, 5));
       pods.push(pod);
       this.objects.push(pod);
       if (metrics) this.objects.push(metrics);
@@ -664,264 +482,6 @@ class ClusterBuilder {
     }
   }
 
-  /** The controller manager's fieldsV1 of a ReplicaSet's pods; shared by its pods (objects are never mutated). */
-  #controllerFields(
-    d: DeploymentPlan,
-    hash: string,
-    image: string,
-    labels: Json,
-    ownerReferences: Json[],
-  ): Json {
-    const key = `${d.namespace}/${d.name}/${hash}`;
-    let fields = this.#fieldCache.get(key);
-    if (!fields) {
-      fields = {
-        "f:metadata": fieldsOf({ generateName: "x", labels, ownerReferences }),
-        "f:spec": fieldsOf(this.#template(d, image)),
-      };
-      this.#fieldCache.set(key, fields);
-    }
-    return fields;
-  }
-
-  #fieldCache = new Map<string, Json>();
-
-  /** A pod of the deployment's current ReplicaSet, and its PodMetrics when it runs. */
-  pod(d: DeploymentPlan, suffix: string): { pod: KubeObject; metrics?: KubeObject } {
-    const rev = d.revisions[d.revisions.length - 1];
-    const name = `${d.name}-${rev.hash}-${suffix}`;
-    const roll = this.rand.next();
-    const state = roll < 0.03 ? "pending" : roll < 0.08 ? "crashloop" : roll < 0.15 ? "restarted" : "running";
-    const node = this.rand.pick(this.nodes);
-    const created = Math.max(rev.created, this.ago(20 * 86400, 60));
-    const started = created + 2000;
-    const spec: Json = { ...this.#template(d, rev.image) };
-    spec.containers = (spec.containers as Json[]).map((c) => ({
-      ...c,
-      volumeMounts: [
-        ...(c.volumeMounts as Json[]),
-        {
-          name: `kube-api-access-${suffix}`,
-          mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
-          readOnly: true,
-        },
-      ],
-    }));
-    spec.volumes = [
-      ...(spec.volumes as Json[]),
-      {
-        name: `kube-api-access-${suffix}`,
-        projected: {
-          sources: [
-            { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
-            { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-            {
-              downwardAPI: {
-                items: [{
-                  path: "namespace",
-                  fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" },
-                }],
-              },
-            },
-          ],
-          defaultMode: 420,
-        },
-      },
-    ];
-    spec.tolerations = [
-      {
-        key: "node.kubernetes.io/not-ready",
-        operator: "Exists",
-        effect: "NoExecute",
-        tolerationSeconds: 300,
-      },
-      {
-        key: "node.kubernetes.io/unreachable",
-        operator: "Exists",
-        effect: "NoExecute",
-        tolerationSeconds: 300,
-      },
-    ];
-    spec.priority = 0;
-    spec.preemptionPolicy = "PreemptLowerPriority";
-    const podIp = state === "pending" ? undefined : this.podIp(node);
-    if (state !== "pending") spec.nodeName = node.name;
-    const containerNames = (spec.containers as Json[]).map((c) => ({
-      name: String(c.name),
-      image: String(c.image),
-    }));
-    const ready = state === "running" || state === "restarted";
-    const status: Json = { phase: state === "pending" ? "Pending" : "Running", qosClass: "Burstable" };
-    if (state === "pending") {
-      status.conditions = [{
-        type: "PodScheduled",
-        status: "False",
-        lastProbeTime: null,
-        lastTransitionTime: time(created),
-        reason: "Unschedulable",
-        message:
-          `0/${this.nodes.length} nodes are available: ${this.nodes.length} Insufficient cpu. preemption: 0/${this.nodes.length} nodes are available: ${this.nodes.length} No preemption victims found for incoming pod.`,
-      }];
-    } else {
-      const cond = (type: string, ok: boolean, at: number, reason?: string) => ({
-        type,
-        status: ok ? "True" : "False",
-        lastProbeTime: null,
-        lastTransitionTime: time(at),
-        ...(reason ? { reason, message: `containers with unready status: [${d.app}]` } : {}),
-      });
-      status.conditions = [
-        cond("PodReadyToStartContainers", true, started),
-        cond("Initialized", true, created + 1000),
-        cond("Ready", ready, started + 8000, ready ? undefined : "ContainersNotReady"),
-        cond("ContainersReady", ready, started + 8000, ready ? undefined : "ContainersNotReady"),
-        cond("PodScheduled", true, created),
-      ];
-      status.hostIP = node.ip;
-      status.hostIPs = [{ ip: node.ip }];
-      status.podIP = podIp;
-      status.podIPs = [{ ip: podIp }];
-      status.startTime = time(created + 1000);
-      status.containerStatuses = containerNames.map((c, index) => {
-        const main = index === 0;
-        const restarts = main && state === "crashloop"
-          ? this.rand.int(5, 40)
-          : main && state === "restarted"
-          ? this.rand.int(1, 3)
-          : 0;
-        const base: Json = {
-          name: c.name,
-          ready: main ? ready : true,
-          restartCount: restarts,
-          image: c.image,
-          imageID: `${c.image.split(":")[0]}@sha256:${this.rand.chars(HEX, 64)}`,
-          containerID: `containerd://${this.rand.chars(HEX, 64)}`,
-          started: main ? state !== "crashloop" : true,
-          volumeMounts: [],
-        };
-        if (main && state === "crashloop") {
-          base.state = {
-            waiting: {
-              reason: "CrashLoopBackOff",
-              message: `back-off 5m0s restarting failed container=${c.name} pod=${name}_${d.namespace}`,
-            },
-          };
-          base.lastState = {
-            terminated: {
-              exitCode: 1,
-              reason: "Error",
-              startedAt: time(this.now - 400_000),
-              finishedAt: time(this.now - 390_000),
-              containerID: `containerd://${this.rand.chars(HEX, 64)}`,
-            },
-          };
-        } else {
-          base.state = { running: { startedAt: time(started + (restarts ? 3_600_000 : 0)) } };
-          base.lastState = restarts
-            ? {
-              terminated: {
-                exitCode: 137,
-                reason: "OOMKilled",
-                startedAt: time(started),
-                finishedAt: time(started + 3_500_000),
-                containerID: `containerd://${this.rand.chars(HEX, 64)}`,
-              },
-            }
-            : {};
-        }
-        delete base.volumeMounts;
-        return base;
-      });
-    }
-    const uid = this.rand.uid();
-    const labels = { ...d.labels, "pod-template-hash": rev.hash };
-    const ownerReferences = [{
-      apiVersion: "apps/v1",
-      kind: "ReplicaSet",
-      name: `${d.name}-${rev.hash}`,
-      uid: rev.uid,
-      controller: true,
-      blockOwnerDeletion: true,
-    }];
-    const managedFields = [
-      {
-        manager: "kube-controller-manager",
-        operation: "Update",
-        apiVersion: "v1",
-        time: time(created),
-        fieldsType: "FieldsV1",
-        fieldsV1: this.#controllerFields(d, rev.hash, rev.image, labels, ownerReferences),
-      },
-      {
-        manager: "kubelet",
-        operation: "Update",
-        apiVersion: "v1",
-        time: time(started + 8000),
-        fieldsType: "FieldsV1",
-        fieldsV1: {
-          "f:status": fieldsOf({
-            conditions: status.conditions,
-            hostIP: 1,
-            hostIPs: status.hostIPs,
-            phase: 1,
-            podIP: 1,
-            podIPs: status.podIPs,
-            startTime: 1,
-            containerStatuses: 1,
-          }),
-        },
-        subresource: "status",
-      },
-    ];
-    const pod = {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        name,
-        generateName: `${d.name}-${rev.hash}-`,
-        namespace: d.namespace,
-        uid,
-        creationTimestamp: time(created),
-        labels,
-        annotations: {
-          "kubectl.kubernetes.io/default-container": d.app,
-          "prometheus.io/scrape": "true",
-          "prometheus.io/port": "9102",
-        },
-        ownerReferences,
-        managedFields,
-      },
-      spec,
-      status,
-    } as KubeObject;
-    const metrics = this.options.metrics && state !== "pending"
-      ? this.podMetrics(d.namespace, name, labels, containerNames.map((c) => c.name))
-      : undefined;
-    return { pod, metrics };
-  }
-
-  podMetrics(
-    namespace: string,
-    name: string,
-    labels: Record<string, string>,
-    containers: string[],
-  ): KubeObject {
-    return {
-      apiVersion: "metrics.k8s.io/v1beta1",
-      kind: "PodMetrics",
-      metadata: { name, namespace, creationTimestamp: time(this.now), labels },
-      timestamp: time(this.now - 5000),
-      window: "18.12s",
-      containers: containers.map((c) => ({
-        name: c,
-        usage: {
-          cpu: `${this.rand.int(1_000_000, 400_000_000)}n`,
-          memory: `${this.rand.int(20_000, 480_000)}Ki`,
-        },
-      })),
-    } as KubeObject;
-  }
-
   #services(d: DeploymentPlan, pods: KubeObject[]): void {
     const podIps = pods
       .map((o) => ({
@@ -937,13 +497,7 @@ class ClusterBuilder {
       this.objects.push({
         apiVersion: "v1",
         kind: "Service",
-        metadata: {
-          name,
-          namespace: d.namespace,
-          uid: this.rand.uid(),
-          creationTimestamp: time(d.created),
-          labels: { app: d.app },
-        },
+        metadata: this.#appMetadata(d, name),
         spec: {
           type: "ClusterIP",
           clusterIP: headless ? "None" : `10.96.${this.rand.int(0, 255)}.${this.rand.int(1, 254)}`,
@@ -960,13 +514,7 @@ class ClusterBuilder {
       this.objects.push({
         apiVersion: "v1",
         kind: "Endpoints",
-        metadata: {
-          name,
-          namespace: d.namespace,
-          uid: this.rand.uid(),
-          creationTimestamp: time(d.created),
-          labels: { app: d.app },
-        },
+        metadata: this.#appMetadata(d, name),
         subsets: podIps.length
           ? [{
             addresses: podIps.map((p) => ({
@@ -981,56 +529,53 @@ class ClusterBuilder {
     }
   }
 
-  #configmaps(): void {
-    for (let i = 0; i < this.options.configmaps; i++) {
+  /** `count` objects spread over the deployments, named `<app>-<suffix>` in the first round, then numbered. */
+  #perDeployment(count: number, suffix: string, make: (d: DeploymentPlan, metadata: Json) => Json): void {
+    for (let i = 0; i < count; i++) {
       const d = this.deployments[i % this.deployments.length];
-      const name = i < this.deployments.length
-        ? `${d.name}-config`
-        : `${d.name}-config-${Math.floor(i / this.deployments.length) + 1}`;
-      this.objects.push({
-        apiVersion: "v1",
-        kind: "ConfigMap",
-        metadata: {
-          name,
-          namespace: d.namespace,
-          uid: this.rand.uid(),
-          creationTimestamp: time(d.created),
-          labels: { app: d.app },
-        },
-        data: {
-          "app.yaml": `server:\n  port: ${d.port}\n  gracefulShutdown: 20s\nfeatures:\n  newCheckout: ${
-            this.rand.chance(0.5)
-          }\n`,
-          "feature-flags": "beta-ui,fast-path",
-          LOG_FORMAT: "json",
-        },
-      } as KubeObject);
+      const round = Math.floor(i / this.deployments.length);
+      const name = round === 0 ? `${d.name}-${suffix}` : `${d.name}-${suffix}-${round + 1}`;
+      this.objects.push(make(d, this.#appMetadata(d, name)) as KubeObject);
     }
   }
 
+  /** Metadata of an object that belongs to deployment `d` (a Service, its Endpoints, a ConfigMap, a Secret). */
+  #appMetadata(d: DeploymentPlan, name: string): Json {
+    return {
+      name,
+      namespace: d.namespace,
+      uid: this.rand.uid(),
+      creationTimestamp: time(d.created),
+      labels: { app: d.app },
+    };
+  }
+
+  #configmaps(): void {
+    this.#perDeployment(this.options.configmaps, "config", (d, metadata) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata,
+      data: {
+        "app.yaml": `server:\n  port: ${d.port}\n  gracefulShutdown: 20s\nfeatures:\n  newCheckout: ${
+          this.rand.chance(0.5)
+        }\n`,
+        "feature-flags": "beta-ui,fast-path",
+        LOG_FORMAT: "json",
+      },
+    }));
+  }
+
   #secrets(): void {
-    for (let i = 0; i < this.options.secrets; i++) {
-      const d = this.deployments[i % this.deployments.length];
-      const name = i < this.deployments.length
-        ? `${d.name}-secrets`
-        : `${d.name}-secrets-${Math.floor(i / this.deployments.length) + 1}`;
-      this.objects.push({
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: {
-          name,
-          namespace: d.namespace,
-          uid: this.rand.uid(),
-          creationTimestamp: time(d.created),
-          labels: { app: d.app },
-        },
-        type: "Opaque",
-        data: {
-          "api-key": b64(`key-${this.rand.chars(HEX, 24)}`),
-          "db-password": b64(`pw-${this.rand.chars(NAME_CHARS, 12)}`),
-        },
-      } as KubeObject);
-    }
+    this.#perDeployment(this.options.secrets, "secrets", (_d, metadata) => ({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata,
+      type: "Opaque",
+      data: {
+        "api-key": b64(`key-${this.rand.chars(HEX, 24)}`),
+        "db-password": b64(`pw-${this.rand.chars(NAME_CHARS, 12)}`),
+      },
+    }));
   }
 
   event(
@@ -1135,12 +680,6 @@ export function generateCluster(options: SimulationOptions = {}): KubeObject[] {
   return new ClusterBuilder(options, options.now ?? FIXED_NOW).build();
 }
 
-function hash(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
 /** Default log lines of simulated containers: deterministic per pod and container. */
 export function simulatedLogLines(
   pod: KubeObject,
@@ -1220,7 +759,7 @@ export function simulateCluster(server: SimulationTarget, options: SimulationOpt
     } else if (roll < 0.75) {
       server.remove("v1", "pods", target.namespace, target.name);
       server.remove("metrics.k8s.io/v1beta1", "PodMetrics", target.namespace, target.name);
-      const replacement = builder.pod(target.deployment, rand.chars(NAME_CHARS, 5));
+      const replacement = builder.podGenerator.pod(target.deployment, rand.chars(NAME_CHARS, 5));
       const fresh = replacement.pod as Json;
       const freshMeta = fresh.metadata as Json;
       freshMeta.creationTimestamp = time(Date.now());

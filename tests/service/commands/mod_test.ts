@@ -9,6 +9,7 @@ import {
   type CommandServiceOptions,
 } from "../../../agent/service/commands/mod.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
+import { nextTurn, waitFor } from "../../support/wait.ts";
 
 /** A client whose every call fails unless the test supplies it; `get` is the one the tests script. */
 function stubClient(get: (path: string, options?: RequestOptions) => Promise<unknown>): KubeClient {
@@ -78,14 +79,6 @@ function gate(options: { honourSignal?: boolean } = {}) {
       for (const release of waiting.splice(0)) release();
     },
   };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
 }
 
 function service(client: KubeClient, options: CommandServiceOptions = {}): CommandService {
@@ -221,10 +214,14 @@ Deno.test("CommandService times out a command at its deadline even when the call
   const clock = new FakeClock();
   const hanging = gate();
   const svc = new CommandService(stubClient(hanging.get), { clock, commandTimeoutMs: 30_000 });
-  const pending = svc.execute(command({ id: "slow" }));
-  await until(() => hanging.started === 1, "the call to start");
+  let settled = false;
+  const pending = svc.execute(command({ id: "slow" })).finally(() => settled = true);
+  await waitFor(() => hanging.started === 1, "the call to start");
   clock.advance(29_999);
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  // The deadline runs on the fake clock alone: one event-loop turn lets any due continuation run.
+  await nextTurn();
+  assert.equal(settled, false, "still running 1 ms before the deadline");
+  assert.equal(svc.running, 1);
   clock.advance(1);
   const result = await pending;
   assert.equal(result.success, false);
@@ -239,9 +236,13 @@ Deno.test("CommandService passes the deadline signal to API calls", async () => 
   const clock = new FakeClock();
   const hanging = gate({ honourSignal: true });
   const svc = new CommandService(stubClient(hanging.get), { clock, commandTimeoutMs: 1_500 });
-  const pending = svc.execute(command({}));
-  await until(() => hanging.started === 1, "the call to start");
-  clock.advance(1_500);
+  let settled = false;
+  const pending = svc.execute(command({})).finally(() => settled = true);
+  await waitFor(() => hanging.started === 1, "the call to start");
+  clock.advance(1_499);
+  await nextTurn();
+  assert.equal(settled, false, "the call's signal has not aborted before the deadline");
+  clock.advance(1);
   assert.equal((await pending).error, "command timed out after 1.5s");
 });
 
@@ -251,7 +252,7 @@ Deno.test("CommandService answers a duplicate id with the first result without r
   await t.step("a duplicate arriving while the first runs awaits the same result", async () => {
     const first = svc.execute(command({ id: "dup" }));
     const second = svc.execute(command({ id: "dup", action: "scale" }));
-    await until(() => hanging.started === 1, "the first call");
+    await waitFor(() => hanging.started === 1, "the first call");
     hanging.releaseAll();
     const [a, b] = await Promise.all([first, second]);
     assert.deepEqual(b, a);
@@ -316,19 +317,19 @@ Deno.test("CommandService runs at most maxConcurrentCommands at once; waiting co
     commandTimeoutMs: 10_000,
   });
   const results = [1, 2, 3, 4].map(() => svc.execute(command({})));
-  await until(() => hanging.started === 2, "two calls");
+  await waitFor(() => hanging.started === 2, "two calls");
   assert.equal(svc.running, 2);
   assert.equal(svc.waiting, 2);
   hanging.releaseAll();
-  await until(() => hanging.started === 4, "the waiting commands to start");
+  await waitFor(() => hanging.started === 4, "the waiting commands to start");
   hanging.releaseAll();
   for (const result of await Promise.all(results)) assert.equal(result.success, true);
   assert.equal(svc.running, 0);
 
   const blockers = [svc.execute(command({})), svc.execute(command({}))];
-  await until(() => hanging.started === 6, "two blocking calls");
+  await waitFor(() => hanging.started === 6, "two blocking calls");
   const queued = svc.execute(command({}));
-  await until(() => svc.waiting === 1, "the third to queue");
+  await waitFor(() => svc.waiting === 1, "the third to queue");
   clock.advance(10_000);
   const timedOut = await queued;
   assert.equal(timedOut.error, "command timed out after 10s");
@@ -343,7 +344,7 @@ Deno.test("CommandService cancels commands when the caller's signal aborts", asy
   const svc = service(stubClient(hanging.get));
   const controller = new AbortController();
   const pending = svc.execute(command({}), { signal: controller.signal });
-  await until(() => hanging.started === 1, "the call");
+  await waitFor(() => hanging.started === 1, "the call");
   controller.abort(new Error("agent shutting down"));
   const result = await pending;
   assert.equal(result.error, "command cancelled: agent shutting down");

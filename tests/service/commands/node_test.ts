@@ -9,6 +9,7 @@ import {
 } from "../../../agent/service/commands/mod.ts";
 import { MAX_RETRY_DELAY_MS } from "../../../agent/service/commands/drain.ts";
 import { type CommandTestEnv, startCommandService } from "./_setup.ts";
+import { waitFor } from "../../support/wait.ts";
 
 function setup(options: CommandServiceOptions = {}): Promise<CommandTestEnv> {
   return startCommandService({ server: { podGraceScale: 0 }, service: options });
@@ -58,14 +59,6 @@ function pod(namespace: string, name: string, spec: PodSpec): Pod {
     spec: { nodeName: spec.node, containers: [{ name: "c", image: "c:1" }] },
     status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
   };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
 }
 
 function unschedulable(fake: Awaited<ReturnType<typeof setup>>["fake"], name: string): boolean | undefined {
@@ -137,7 +130,7 @@ Deno.test("drain cordons, evicts the right pods and retries a disruption budget 
   const pending = env.service.execute(command({ action: "drain", kind: "Node", name: "n1" }));
 
   await t.step("a budget refusal waits and retries", async () => {
-    await until(() => env.clock.sleeps.some((ms) => ms <= MAX_RETRY_DELAY_MS), "a retry backoff");
+    await waitFor(() => env.clock.sleeps.some((ms) => ms <= MAX_RETRY_DELAY_MS), "a retry backoff");
     assert.equal(unschedulable(env.fake, "n1"), true);
     assert.equal(evicted(env.fake, "shop", "db-0"), false);
     env.fake.remove("policy/v1", "poddisruptionbudgets", "shop", "db");
@@ -192,7 +185,7 @@ Deno.test("drain reports pods a budget keeps refusing and fails before the deadl
   // Advance the clock through each backoff as it starts, until the drain gives up.
   let seen = 0;
   while (!finished) {
-    await until(() => finished || env.clock.sleeps.length > seen, "the next sleep");
+    await waitFor(() => finished || env.clock.sleeps.length > seen, "the next sleep");
     for (; seen < env.clock.sleeps.length; seen++) {
       const ms = env.clock.sleeps[seen];
       if (ms <= MAX_RETRY_DELAY_MS) env.clock.advance(ms);

@@ -1,7 +1,8 @@
 /**
  * Certificate material for the TLS mode, generated with the `openssl` command into a temporary directory: a CA,
  * a server certificate for `127.0.0.1`/`localhost`, and a client certificate (`CN=admin, O=system:masters`).
- * Generated once per process and key type, then reused.
+ * Generated once per process and key type, then reused. The openssl steps are exported for tests that need a
+ * PKI of their own.
  *
  * @module
  */
@@ -23,7 +24,9 @@ export interface CertificateSet {
   clientKeyPem: string;
   /** The same client key as PKCS#8 (`PRIVATE KEY`). */
   clientKeyPkcs8Pem: string;
-  /** A client certificate and key from a different CA, which the server must reject. */
+  /** A CA that signed neither the server's nor the client's certificate. */
+  foreignCaPem: string;
+  /** A client certificate and key from that other CA, which the server must reject. */
   foreignClientCertPem: string;
   /** Key of {@linkcode CertificateSet.foreignClientCertPem}. */
   foreignClientKeyPem: string;
@@ -45,14 +48,29 @@ function keyArgs(type: KeyType, out: string): string[] {
     : ["genrsa", "-traditional", "-out", out, "2048"];
 }
 
-async function issue(
-  dir: string,
-  type: KeyType,
-  name: string,
-  subject: string,
-  ca: string,
-  extensions: string,
-): Promise<void> {
+/** Options of {@linkcode issueCertificate}. */
+export interface IssueOptions {
+  /** Key algorithm of the new key. */
+  type: KeyType;
+  /** Base name of the files written in the folder (`<name>.key`, `<name>.crt`). */
+  name: string;
+  /** Subject, e.g. `/O=system:masters/CN=admin`. */
+  subject: string;
+  /** Base name of the signing CA's files (made by {@linkcode makeCa} in the same folder). */
+  ca: string;
+  /** The `-extfile` content: see {@linkcode serverExtensions} and {@linkcode clientExtensions}. */
+  extensions: string;
+}
+
+/** A certificate and its key, PEM as openssl wrote them. */
+export interface IssuedCertificate {
+  certPem: string;
+  keyPem: string;
+}
+
+/** Makes a key and a certificate signed by `options.ca` in `dir`; returns both. */
+export async function issueCertificate(dir: string, options: IssueOptions): Promise<IssuedCertificate> {
+  const { type, name, subject, ca, extensions } = options;
   await openssl(dir, keyArgs(type, `${name}.key`));
   await openssl(dir, ["req", "-new", "-key", `${name}.key`, "-subj", subject, "-out", `${name}.csr`]);
   await Deno.writeTextFile(`${dir}/${name}.ext`, extensions);
@@ -74,9 +92,18 @@ async function issue(
     "-out",
     `${name}.crt`,
   ]);
+  return {
+    certPem: await Deno.readTextFile(`${dir}/${name}.crt`),
+    keyPem: await Deno.readTextFile(`${dir}/${name}.key`),
+  };
 }
 
-async function makeCa(dir: string, type: KeyType, name: string, cn: string): Promise<void> {
+/** Makes a self-signed CA (`<options.name>.key`, `<options.name>.crt`) in `dir`; returns its certificate. */
+export async function makeCa(
+  dir: string,
+  options: { type: KeyType; name: string; cn: string },
+): Promise<string> {
+  const { type, name, cn } = options;
   await openssl(dir, keyArgs(type, `${name}.key`));
   await openssl(dir, [
     "req",
@@ -96,38 +123,68 @@ async function makeCa(dir: string, type: KeyType, name: string, cn: string): Pro
     "-out",
     `${name}.crt`,
   ]);
+  return await Deno.readTextFile(`${dir}/${name}.crt`);
+}
+
+/** Converts `<name>.key` in `dir` to PKCS#8 (`<name>.pk8`); returns the PEM. */
+export async function toPkcs8(dir: string, name: string): Promise<string> {
+  await openssl(dir, ["pkcs8", "-topk8", "-nocrypt", "-in", `${name}.key`, "-out", `${name}.pk8`]);
+  return await Deno.readTextFile(`${dir}/${name}.pk8`);
+}
+
+function keyUsage(type: KeyType): string {
+  return type === "ec" ? "digitalSignature" : "digitalSignature,keyEncipherment";
+}
+
+/** Extensions of a server certificate for `subjectAltName` (default `IP:127.0.0.1,DNS:localhost`). */
+export function serverExtensions(type: KeyType, subjectAltName = "IP:127.0.0.1,DNS:localhost"): string {
+  return `subjectAltName=${subjectAltName}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,${
+    keyUsage(type)
+  }\n` +
+    "basicConstraints=CA:FALSE\n";
+}
+
+/** Extensions of a client certificate. */
+export function clientExtensions(type: KeyType): string {
+  return `extendedKeyUsage=clientAuth\nkeyUsage=critical,${keyUsage(type)}\nbasicConstraints=CA:FALSE\n`;
 }
 
 async function generate(type: KeyType): Promise<CertificateSet> {
   const dir = await Deno.makeTempDir({ prefix: "fake-apiserver-tls-" });
   try {
-    await makeCa(dir, type, "ca", "fake-apiserver-ca");
-    const keyUsage = type === "ec" ? "digitalSignature" : "digitalSignature,keyEncipherment";
-    await issue(
-      dir,
+    const caPem = await makeCa(dir, { type, name: "ca", cn: "fake-apiserver-ca" });
+    const server = await issueCertificate(dir, {
       type,
-      "server",
-      "/CN=kube-apiserver",
-      "ca",
-      `subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,${keyUsage}\n` +
-        "basicConstraints=CA:FALSE\n",
-    );
-    const clientExt =
-      `extendedKeyUsage=clientAuth\nkeyUsage=critical,${keyUsage}\nbasicConstraints=CA:FALSE\n`;
-    await issue(dir, type, "client", "/O=system:masters/CN=admin", "ca", clientExt);
-    await openssl(dir, ["pkcs8", "-topk8", "-nocrypt", "-in", "client.key", "-out", "client.pk8"]);
-    await makeCa(dir, type, "other", "someone-else-ca");
-    await issue(dir, type, "foreign", "/O=system:masters/CN=intruder", "other", clientExt);
-    const read = (file: string) => Deno.readTextFile(`${dir}/${file}`);
+      name: "server",
+      subject: "/CN=kube-apiserver",
+      ca: "ca",
+      extensions: serverExtensions(type),
+    });
+    const client = await issueCertificate(dir, {
+      type,
+      name: "client",
+      subject: "/O=system:masters/CN=admin",
+      ca: "ca",
+      extensions: clientExtensions(type),
+    });
+    const foreignCaPem = await makeCa(dir, { type, name: "other", cn: "someone-else-ca" });
+    const foreign = await issueCertificate(dir, {
+      type,
+      name: "foreign",
+      subject: "/O=system:masters/CN=intruder",
+      ca: "other",
+      extensions: clientExtensions(type),
+    });
     return {
-      caPem: await read("ca.crt"),
-      serverCertPem: await read("server.crt"),
-      serverKeyPem: await read("server.key"),
-      clientCertPem: await read("client.crt"),
-      clientKeyPem: await read("client.key"),
-      clientKeyPkcs8Pem: await read("client.pk8"),
-      foreignClientCertPem: await read("foreign.crt"),
-      foreignClientKeyPem: await read("foreign.key"),
+      caPem,
+      serverCertPem: server.certPem,
+      serverKeyPem: server.keyPem,
+      clientCertPem: client.certPem,
+      clientKeyPem: client.keyPem,
+      clientKeyPkcs8Pem: await toPkcs8(dir, "client"),
+      foreignCaPem,
+      foreignClientCertPem: foreign.certPem,
+      foreignClientKeyPem: foreign.keyPem,
     };
   } finally {
     await Deno.remove(dir, { recursive: true });
