@@ -16,15 +16,16 @@ export {
   snapshotSource,
 } from "./cluster_cache.ts";
 export {
+  type CutLayout,
   type Fill,
-  filledLength,
+  filledText,
   type FragmentKind,
   type Hole,
   holePrefixes,
+  maxFilledBytes,
   pack,
   Packed,
   unfill,
-  utf8Length,
   writeFilled,
 } from "./fragment.ts";
 export { intern, internedCount, MAX_INTERNED, MAX_INTERNED_LENGTH } from "./intern.ts";

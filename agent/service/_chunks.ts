@@ -12,7 +12,7 @@
  */
 
 import { constants, crc32, deflateRawSync, inflateRawSync } from "node:zlib";
-import { type Fill, filledLength, type Packed, unfill, writeFilled } from "../repository/mod.ts";
+import { type Fill, maxFilledBytes, type Packed, unfill, writeFilled } from "../repository/mod.ts";
 
 /**
  * Raw JSON per chunk. Larger chunks compress a little better (32 pods ~150 B each, 8 pods ~250 B) but a change
@@ -27,6 +27,7 @@ export const DEFLATE_LEVEL = 6;
 const SYNC = { level: DEFLATE_LEVEL, finishFlush: constants.Z_SYNC_FLUSH };
 const INFLATE_SYNC = { finishFlush: constants.Z_SYNC_FLUSH };
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const COMMA = 0x2c;
 
 /** One compressed run of objects of a kind. */
@@ -71,17 +72,17 @@ export interface ChunkStats {
 
 /** The compressed chunks of one kind, rewritten as its objects come and go. */
 export class KindChunks<R> {
-  readonly #prefixes: readonly Uint8Array[];
+  readonly #prefixes: readonly string[];
   readonly #keepRaw: boolean;
   #chunks: Chunk[] = [];
-  #scratch = new Uint8Array(CHUNK_RAW_BYTES * 2);
+  #scratch = new Uint8Array(0);
 
   /**
-   * @param prefixes the `,"key":` bytes of each hole of the kind
+   * @param prefixes the `,"key":` text of each hole of the kind
    * @param keepRaw keep each object's uncompressed bytes too (kinds also written elsewhere, such as quotas
    *   nested in namespaces)
    */
-  constructor(prefixes: readonly Uint8Array[], keepRaw = false) {
+  constructor(prefixes: readonly string[], keepRaw = false) {
     this.#prefixes = prefixes;
     this.#keepRaw = keepRaw;
   }
@@ -153,7 +154,8 @@ export class KindChunks<R> {
       if (member.raw === undefined) {
         raw ??= chunk.inflate();
         const start = k === 0 ? 0 : chunk.ends[k - 1] + 1;
-        member.raw = unfill(raw.subarray(start, chunk.ends[k]), member, member.baked ?? [], this.#prefixes);
+        const filled = decoder.decode(raw.subarray(start, chunk.ends[k]));
+        member.raw = unfill(filled, member, member.baked ?? [], this.#prefixes);
       }
       pending.push(member);
     }
@@ -181,14 +183,17 @@ export class KindChunks<R> {
       ends = [];
     };
     for (const item of pending) {
-      const raw = item.raw as Uint8Array;
+      const raw = item.raw as string;
       const fills = item.fills ?? [];
-      const length = filledLength(item, raw.length, fills, this.#prefixes);
-      if (members.length > 0 && (at + 1 + length > CHUNK_RAW_BYTES || members.length >= CHUNK_MAX_MEMBERS)) {
+      // Sizes in UTF-16 units approximate bytes (JSON from the API is nearly all ASCII).
+      if (
+        members.length > 0 && (at + 1 + raw.length > CHUNK_RAW_BYTES || members.length >= CHUNK_MAX_MEMBERS)
+      ) {
         flush();
       }
-      if (at + 1 + length > this.#scratch.length) {
-        const grown = new Uint8Array(Math.max(this.#scratch.length * 2, at + 1 + length));
+      const room = at + 1 + maxFilledBytes(raw, fills, this.#prefixes);
+      if (room > this.#scratch.length) {
+        const grown = new Uint8Array(Math.max(CHUNK_RAW_BYTES * 4, this.#scratch.length * 2, room));
         grown.set(this.#scratch.subarray(0, at));
         this.#scratch = grown;
       }
@@ -199,7 +204,7 @@ export class KindChunks<R> {
     }
     if (members.length > 0) flush();
     // A one-off huge object must not pin a large scratch buffer.
-    if (this.#scratch.length > CHUNK_RAW_BYTES * 2) this.#scratch = new Uint8Array(CHUNK_RAW_BYTES * 2);
+    if (this.#scratch.length > CHUNK_RAW_BYTES * 4) this.#scratch = new Uint8Array(CHUNK_RAW_BYTES * 4);
   }
 }
 

@@ -18,6 +18,7 @@ import {
 } from "../../model/mod.ts";
 import {
   type Fill,
+  filledText,
   holePrefixes,
   intern,
   NAMESPACE_HOLES,
@@ -28,7 +29,6 @@ import {
   PACKING,
   POD_HOLES,
   type SnapshotRecords,
-  writeFilled,
 } from "../repository/mod.ts";
 import { type ChunkStats, type FillsOf, GzipBody, KindChunks } from "./_chunks.ts";
 import type { CrossObjectStats, SnapshotLists } from "./_stats.ts";
@@ -217,23 +217,14 @@ function usageFills(usage: ResourceUsage): [string, string] {
   return fills;
 }
 
-const decoder = new TextDecoder();
-
-// Quotas and limit ranges inside a namespace, written from their uncompressed bytes with their current age.
+// Quotas and limit ranges inside a namespace, written from their uncompressed text with their current age.
 function nestedList(
   items: readonly Packed<unknown>[] | undefined,
-  prefixes: readonly Uint8Array[],
+  prefixes: readonly string[],
   nowMs: number,
 ): string | undefined {
   if (!items || items.length === 0) return undefined;
-  const parts: string[] = [];
-  for (const item of items) {
-    const raw = item.raw as Uint8Array;
-    const fills = [ageJson(item, nowMs)];
-    const out = new Uint8Array(raw.length + 64 + prefixes[0].length);
-    const end = writeFilled(out, 0, item, raw, fills, prefixes);
-    parts.push(decoder.decode(out.subarray(0, end)));
-  }
+  const parts = items.map((item) => filledText(item, item.raw as string, [ageJson(item, nowMs)], prefixes));
   return `[${parts.join(",")}]`;
 }
 

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { crc32, gunzipSync } from "node:zlib";
 import { crc32Combine } from "../../agent/service/_chunks.ts";
 import { nodeUsageMap, podUsageMap, SnapshotService, type SnapshotSource } from "../../agent/service/mod.ts";
-import { packAll, type PackedItem, unfill, writeFilled } from "../../agent/repository/mod.ts";
+import {
+  filledText,
+  maxFilledBytes,
+  packAll,
+  type PackedItem,
+  unfill,
+  writeFilled,
+} from "../../agent/repository/mod.ts";
 import type { SnapshotListField } from "../../model/mod.ts";
 import type { ResourceUsage } from "../../agent/service/mod.ts";
 import {
@@ -25,7 +32,7 @@ Deno.test("crc32Combine gives the CRC-32 of the concatenation", () => {
   assert.equal(crc32Combine(crc32(a), crc32(new Uint8Array(0)), 0), crc32(a));
 });
 
-Deno.test("writeFilled and unfill are inverses, also around non-ASCII text", () => {
+Deno.test("writeFilled, filledText and unfill agree, also around non-ASCII text", () => {
   const [pod] = packAll(
     "pods",
     convertedFixtures().pods.slice(0, 1).map((p) => ({
@@ -33,17 +40,19 @@ Deno.test("writeFilled and unfill are inverses, also around non-ASCII text", () 
       summary: { ...p.summary, name: "ünïcødé-✓-pod" },
     })),
   );
-  const prefixes = [',"age":', ',"cpuUsage":', ',"memoryUsage":'].map((t) => new TextEncoder().encode(t));
-  const raw = pod.raw as Uint8Array;
+  const prefixes = [',"age":', ',"cpuUsage":', ',"memoryUsage":'];
+  const raw = pod.raw as string;
   const fills = ['"3d"', '"12m"', undefined];
-  const out = new Uint8Array(raw.length + 200);
-  const end = writeFilled(out, 0, pod, raw, fills, prefixes);
-  const filled = out.subarray(0, end);
-  const json = JSON.parse(new TextDecoder().decode(filled));
+  const text = filledText(pod, raw, fills, prefixes);
+  const json = JSON.parse(text);
+  assert.equal(json.summary.name, "ünïcødé-✓-pod");
   assert.equal(json.summary.age, "3d");
   assert.equal(json.status.cpuUsage, "12m");
   assert.equal("memoryUsage" in json.status, false, "an undefined fill omits the field");
-  assert.deepEqual(unfill(filled, pod, fills, prefixes), raw);
+  const out = new Uint8Array(maxFilledBytes(raw, fills, prefixes));
+  const end = writeFilled(out, 0, pod, raw, fills, prefixes);
+  assert.equal(new TextDecoder().decode(out.subarray(0, end)), text);
+  assert.equal(unfill(text, pod, fills, prefixes), raw);
 });
 
 // Chunks are reused where they are, so list order may differ from store order (the Master does not depend on
@@ -136,10 +145,10 @@ Deno.test("chunked snapshots stay byte-equal to a fresh build through churn, usa
 });
 
 // The bytes of every packed object at packing time (the long-lived service drops them once compressed).
-const rawAtPacking = new WeakMap<object, Uint8Array>();
+const rawAtPacking = new WeakMap<object, string>();
 
 function track<T extends PackedItem<SnapshotListField>>(items: T[]): T[] {
-  for (const item of items) rawAtPacking.set(item, (item.raw as Uint8Array).slice());
+  for (const item of items) rawAtPacking.set(item, item.raw as string);
   return items;
 }
 
