@@ -32,7 +32,8 @@ const COMMA = 0x2c;
 
 /** One compressed run of objects of a kind. */
 class Chunk {
-  readonly data: Uint8Array;
+  /** A view into one of the kind's slabs (see {@linkcode Slabs}). */
+  data: Uint8Array;
   readonly crc: number;
   readonly rawLength: number;
   readonly members: Packed<unknown>[];
@@ -76,6 +77,7 @@ export class KindChunks<R> {
   readonly #keepRaw: boolean;
   #chunks: Chunk[] = [];
   #scratch = new Uint8Array(0);
+  readonly #slabs = new Slabs();
 
   /**
    * @param prefixes the `,"key":` text of each hole of the kind
@@ -87,11 +89,9 @@ export class KindChunks<R> {
     this.#keepRaw = keepRaw;
   }
 
-  /** Compressed bytes held (for the memory figures). */
+  /** Bytes of the slabs holding the compressed chunks (for the memory figures). */
   get compressedBytes(): number {
-    let n = 0;
-    for (const chunk of this.#chunks) n += chunk.data.length;
-    return n;
+    return this.#slabs.allocated;
   }
 
   /**
@@ -135,6 +135,7 @@ export class KindChunks<R> {
     const stats: ChunkStats = { reused: kept.length, compressed: 0, compressedRawBytes: 0 };
     this.#compress(pending, kept, stats);
     this.#chunks = kept;
+    this.#slabs.compact(kept);
     for (let i = 0; i < kept.length; i++) {
       if (i > 0) out.byte(COMMA);
       out.chunk(kept[i]);
@@ -167,7 +168,7 @@ export class KindChunks<R> {
     let ends: number[] = [];
     const flush = () => {
       const raw = this.#scratch.subarray(0, at);
-      const data = new Uint8Array(deflateRawSync(raw, SYNC));
+      const data = this.#slabs.store(deflateRawSync(raw, SYNC));
       const chunk = new Chunk(data, crc32(raw), at, members, ends);
       for (const member of members) {
         member.chunk = chunk;
@@ -205,6 +206,51 @@ export class KindChunks<R> {
     if (members.length > 0) flush();
     // A one-off huge object must not pin a large scratch buffer.
     if (this.#scratch.length > CHUNK_RAW_BYTES * 4) this.#scratch = new Uint8Array(CHUNK_RAW_BYTES * 4);
+  }
+}
+
+/** Bytes per slab: about 50 chunks of rich pods. */
+export const SLAB_BYTES = 256 * 1024;
+
+/**
+ * Append-only byte slabs holding the compressed chunks of one kind. A thousand chunks in their own
+ * `ArrayBuffer`s are a thousand native allocations interleaved with short-lived ones, which fragments the process
+ * heap; in slabs they are a few dozen. Space of dropped chunks is reclaimed by copying the live chunks into fresh
+ * slabs once more than half of the slab bytes are dead. Slabs are never written twice, so a body still being
+ * streamed keeps reading the bytes it was built from.
+ */
+export class Slabs {
+  #current = new Uint8Array(0);
+  #used = 0;
+  #allocated = 0;
+
+  /** Copies `bytes` into a slab; returns the view. */
+  store(bytes: Uint8Array): Uint8Array {
+    if (this.#used + bytes.length > this.#current.length) {
+      this.#current = new Uint8Array(Math.max(SLAB_BYTES, bytes.length));
+      this.#allocated += this.#current.length;
+      this.#used = 0;
+    }
+    const view = this.#current.subarray(this.#used, this.#used + bytes.length);
+    view.set(bytes);
+    this.#used += bytes.length;
+    return view;
+  }
+
+  /** Bytes of all slabs allocated since the last compaction. */
+  get allocated(): number {
+    return this.#allocated;
+  }
+
+  /** Moves the live chunks into fresh slabs when most slab bytes belong to dropped chunks. */
+  compact(live: readonly { data: Uint8Array }[]): void {
+    let liveBytes = 0;
+    for (const chunk of live) liveBytes += chunk.data.length;
+    if (this.#allocated <= 2 * liveBytes + 2 * SLAB_BYTES) return;
+    this.#current = new Uint8Array(0);
+    this.#used = 0;
+    this.#allocated = 0;
+    for (const chunk of live) chunk.data = this.store(chunk.data);
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { crc32, gunzipSync } from "node:zlib";
-import { crc32Combine } from "../../agent/service/_chunks.ts";
+import { crc32Combine, SLAB_BYTES, Slabs } from "../../agent/service/_chunks.ts";
 import { nodeUsageMap, podUsageMap, SnapshotService, type SnapshotSource } from "../../agent/service/mod.ts";
 import {
   filledText,
@@ -30,6 +30,26 @@ Deno.test("crc32Combine gives the CRC-32 of the concatenation", () => {
   assert.equal(crc32Combine(crc32(a), crc32(b), b.length), crc32(whole));
   assert.equal(crc32Combine(0, crc32(b), b.length), crc32(b));
   assert.equal(crc32Combine(crc32(a), crc32(new Uint8Array(0)), 0), crc32(a));
+});
+
+Deno.test("Slabs keep chunk bytes intact and reclaim the space of dropped chunks by copying the live ones", () => {
+  const slabs = new Slabs();
+  const chunks = Array.from(
+    { length: 40 },
+    (_, i) => ({ data: slabs.store(new Uint8Array(30_000).fill(i)) }),
+  );
+  assert.equal(slabs.allocated, 5 * SLAB_BYTES, "eight 30 kB chunks per 256 KiB slab");
+  const before = chunks.map((c) => c.data);
+  slabs.compact(chunks);
+  assert.equal(slabs.allocated, 5 * SLAB_BYTES, "nothing to reclaim while every chunk lives");
+  const live = chunks.filter((_, i) => i % 8 === 0);
+  slabs.compact(live);
+  assert.equal(slabs.allocated, SLAB_BYTES, "the five live chunks moved into one fresh slab");
+  live.forEach((chunk, k) => {
+    assert.ok(chunk.data.every((byte) => byte === k * 8), `chunk ${k * 8} kept its bytes`);
+    assert.notEqual(chunk.data.buffer, before[k * 8].buffer);
+  });
+  assert.ok(before[1].every((byte) => byte === 1), "old views stay readable (a body may still be streaming)");
 });
 
 Deno.test("writeFilled, filledText and unfill agree, also around non-ASCII text", () => {

@@ -1,0 +1,2 @@
+import { measureHeap } from "./memory.ts";
+console.log(measureHeap(20000));
