@@ -46,6 +46,8 @@ export interface AgentConfig {
   disabledKinds: string[];
   /** Use streaming lists when the server supports them; default true (`AGENT_STREAMING_LIST`). */
   streamingList: boolean;
+  /** A watch silent this long is replaced; default 2 min (`AGENT_WATCH_IDLE_TIMEOUT`). */
+  watchIdleTimeoutMs: number;
   /** Metrics-server poll period; default 30 s (`AGENT_METRICS_INTERVAL`). */
   metricsIntervalMs: number;
   /** Send sensitive-looking env literals as `[redacted]`; default true (`AGENT_REDACT_ENV`). */
@@ -187,7 +189,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: "duration",
     default: "30s",
     min: 1000,
-    help: "wait this long for informers before the first push (then push what synced)",
+    help: "log which kinds still hold the first push back after this long (kinds never synced are not pushed)",
   },
   {
     env: "AGENT_TIMEOUT_COMMAND_POLL",
@@ -241,6 +243,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: "bool",
     default: "true",
     help: "use streaming lists (sendInitialEvents) when the server supports them",
+  },
+  {
+    env: "AGENT_WATCH_IDLE_TIMEOUT",
+    key: "watchIdleTimeoutMs",
+    kind: "duration",
+    default: "2m",
+    min: 1000,
+    help: "replace a watch silent this long (API servers send a bookmark about once a minute)",
   },
   {
     env: "AGENT_METRICS_INTERVAL",

@@ -33,6 +33,8 @@ export interface ReflectorOptions<T> {
   onChange?: () => void;
   /** Called for every error event. */
   onError?: (error: InformerError) => void;
+  /** Called at the first healthy event after errors: how long it failed and how many errors it saw. */
+  onRecovered?: (failedForMs: number, errors: number) => void;
 }
 
 const SKIP: unique symbol = Symbol("skip");
@@ -50,6 +52,12 @@ export class Reflector<T> {
   resourceVersion = "";
   /** Last error since the last healthy event; cleared by a list or a live event. */
   lastError: InformerError | undefined;
+  /** Clock time of the first error since the last healthy event; `undefined` while healthy. */
+  failingSince: number | undefined;
+  /** Errors since the last healthy event. */
+  failures = 0;
+  /** Clock time the server last answered (a list, an event, a bookmark or an opened watch); 0 before any. */
+  lastContactAt = 0;
   readonly #options: ReflectorOptions<T>;
   #lists = 0;
   #watches = 0;
@@ -98,10 +106,14 @@ export class Reflector<T> {
         break;
       case "watchStarted":
         if (this.#watches++ > 0) this.counters.watchRestarts++;
+        // An opened watch proves the server answers, not that data flows: it does not end a failure.
+        this.lastContactAt = this.#options.now();
         break;
       case "error":
         this.counters.errors[event.error.kind] = (this.counters.errors[event.error.kind] ?? 0) + 1;
         this.lastError = event.error;
+        this.failingSince ??= this.#options.now();
+        this.failures++;
         this.#options.onError?.(event.error);
         break;
       default: {
@@ -132,8 +144,13 @@ export class Reflector<T> {
 
   #healthy(resourceVersion: string | undefined): void {
     if (resourceVersion) this.resourceVersion = resourceVersion;
-    this.counters.lastEventAt = this.#options.now();
+    const now = this.#options.now();
+    this.counters.lastEventAt = now;
+    this.lastContactAt = now;
+    if (this.lastError) this.#options.onRecovered?.(now - (this.failingSince ?? now), this.failures);
     this.lastError = undefined;
+    this.failingSince = undefined;
+    this.failures = 0;
   }
 }
 

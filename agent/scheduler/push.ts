@@ -74,6 +74,11 @@ export interface ChangeSource {
   onChange(listener: () => void): () => void;
   /** Settles when every informer has synced (a rejection is logged and the loop pushes anyway). */
   ready(): Promise<unknown>;
+  /**
+   * Why a snapshot must not be sent now (it would show as empty a kind that could not be read), or `undefined`.
+   * Asked before every push; a held push is skipped, not failed, and the next one is planned as usual.
+   */
+  holdReason?(): string | undefined;
 }
 
 /** Why a push started. */
@@ -108,6 +113,8 @@ export interface PushStats {
   buildsFailed: number;
   consecutiveFailures: number;
   changesSeen: number;
+  /** Pushes skipped because the change source held them back. */
+  pushesHeld: number;
   lastTrigger?: PushTrigger;
   lastLatencyMs?: number;
   lastBuildMs?: number;
@@ -153,6 +160,8 @@ export interface PushLoopOptions {
   errorLogIntervalMs?: number;
   /** Called after every attempt (metrics); exceptions are ignored. */
   onPush?: (outcome: PushOutcome) => void;
+  /** Called for every push held back, with the reason (liveness: the loop still turns); exceptions are ignored. */
+  onHeld?: (reason: string) => void;
 }
 
 /** The snapshot push loop; `run()` it with a stop signal. */
@@ -170,13 +179,16 @@ export class PushLoop {
   readonly #pushTimeoutMs?: number;
   readonly #errorLogIntervalMs: number;
   readonly #onPush?: (outcome: PushOutcome) => void;
+  readonly #onHeld?: (reason: string) => void;
   readonly #stats: PushStats = {
     pushesOk: 0,
     pushesFailed: 0,
     buildsFailed: 0,
     consecutiveFailures: 0,
     changesSeen: 0,
+    pushesHeld: 0,
   };
+  #lastHeldLogAt = Number.NEGATIVE_INFINITY;
   #lastErrorLogAt = Number.NEGATIVE_INFINITY;
   #suppressedErrors = 0;
   #lastCompressMs: number | undefined;
@@ -199,6 +211,7 @@ export class PushLoop {
     this.#pushTimeoutMs = options.pushTimeoutMs;
     this.#errorLogIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
     this.#onPush = options.onPush;
+    this.#onHeld = options.onHeld;
   }
 
   /** A copy of the counters. */
@@ -226,7 +239,9 @@ export class PushLoop {
         // Everything that changed up to now is in this build; later changes earn another push.
         changedAt = undefined;
         const startedAt = this.#clock.now();
-        const ok = await this.#pushOnce(trigger, signal);
+        const held = this.#changes?.holdReason?.();
+        // Held: nothing is sent and nothing failed; the next interval (or the change that ends the hold) retries.
+        const ok = held === undefined ? await this.#pushOnce(trigger, signal) : this.#hold(held);
         if (signal.aborted) return;
         const endedAt = this.#clock.now();
         const localWorkMs = ok ? (this.#stats.lastBuildMs ?? 0) + (this.#lastCompressMs ?? 0) : 0;
@@ -276,6 +291,25 @@ export class PushLoop {
     return true;
   }
 
+  /** Notes a push held back: logged once per interval, counted, reported; then the loop plans as after a success. */
+  #hold(reason: string): true {
+    const now = this.#clock.now();
+    this.#stats.pushesHeld++;
+    if (now - this.#lastHeldLogAt >= this.#intervalMs) {
+      this.#logger.warn("Snapshot held back: it would show kinds as empty that could not be read", {
+        reason,
+        held: this.#stats.pushesHeld,
+      });
+      this.#lastHeldLogAt = now;
+    }
+    try {
+      this.#onHeld?.(reason);
+    } catch {
+      // A liveness hook must never stop the loop.
+    }
+    return true;
+  }
+
   /** One build-and-send; returns false on failure (aborting is not a failure). */
   async #pushOnce(trigger: PushTrigger, signal: AbortSignal): Promise<boolean> {
     const startedAt = this.#clock.now();
@@ -298,6 +332,10 @@ export class PushLoop {
       this.#lastCompressMs = sent.compressMs;
       if (this.#stats.consecutiveFailures > 0) {
         this.#logger.info("Snapshot push recovered", { failures: this.#stats.consecutiveFailures });
+      }
+      if (this.#lastHeldLogAt > Number.NEGATIVE_INFINITY) {
+        this.#logger.info("Snapshot pushed again: every kind has synced", { held: this.#stats.pushesHeld });
+        this.#lastHeldLogAt = Number.NEGATIVE_INFINITY;
       }
       Object.assign(this.#stats, {
         pushesOk: this.#stats.pushesOk + 1,
