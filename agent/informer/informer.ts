@@ -52,6 +52,8 @@ export interface InformerOptions<T> {
   idleGraceMs?: number;
   /** A watch silent this long is replaced (default 2 min: two bookmark periods of a real server). */
   idleTimeoutMs?: number;
+  /** A watch request without response headers after this long is abandoned (default 30 s). */
+  openTimeoutMs?: number;
   /** Overrides parts of the backoff schedule (tests shorten it). */
   backoff?: Partial<Omit<BackoffOptions, "clock">>;
   /** Delay before retrying a kind answered with 403 or 404. */
@@ -193,6 +195,7 @@ export class Informer<T> {
       watchTimeoutSeconds: options.watchTimeoutSeconds,
       idleGraceMs: options.idleGraceMs,
       idleTimeoutMs: options.idleTimeoutMs,
+      openTimeoutMs: options.openTimeoutMs,
       random: options.random,
     });
     return withBackoff(events, {

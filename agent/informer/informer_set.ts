@@ -34,6 +34,7 @@ export type SharedInformerOptions = Pick<
   | "watchTimeoutSeconds"
   | "idleGraceMs"
   | "idleTimeoutMs"
+  | "openTimeoutMs"
   | "backoff"
   | "unavailableRetryMs"
   | "random"
