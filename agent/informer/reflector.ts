@@ -147,10 +147,13 @@ export class Reflector<T> {
     const now = this.#options.now();
     this.counters.lastEventAt = now;
     this.lastContactAt = now;
-    if (this.lastError) this.#options.onRecovered?.(now - (this.failingSince ?? now), this.failures);
+    const failed = this.lastError !== undefined;
+    const failedForMs = now - (this.failingSince ?? now);
+    const failures = this.failures;
     this.lastError = undefined;
     this.failingSince = undefined;
     this.failures = 0;
+    if (failed) this.#options.onRecovered?.(failedForMs, failures);
   }
 }
 
