@@ -47,6 +47,8 @@ export function createObservability(
       metrics.recordPush(outcome);
       liveness.beat("push");
     },
+    // A push held back (a kind never synced) is the loop working as designed: restarting the pod would not help.
+    onPushHeld: () => liveness.beat("push"),
     onHeartbeat: (outcome) => {
       metrics.recordHeartbeat(outcome);
       liveness.beat("heartbeat");
