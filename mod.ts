@@ -47,6 +47,7 @@ export {
 } from "./agent/sdk/mod.ts";
 export {
   collectionPath,
+  type ErrorReport,
   type InformerError,
   type InformerHealth,
   InformerSet,
@@ -54,6 +55,7 @@ export {
   type InformerStatus,
   type KindStatus,
   type ReadyResult,
+  type RecoveryReport,
   RESOURCE_NAMES,
   type ResourceDef,
   type ResourceName,

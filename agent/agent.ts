@@ -239,7 +239,9 @@ export class Agent {
           }
           if (result.pending.length) {
             this.#log.warn(
-              `Not every kind synced after ${timeoutMs} ms; the snapshot waits for: ${result.pending.join(", ")}`,
+              `Not every kind synced after ${timeoutMs} ms; the snapshot waits for: ${
+                result.pending.join(", ")
+              }`,
             );
           }
           return result;

@@ -189,7 +189,8 @@ export const SETTINGS: readonly Setting[] = [
     kind: "duration",
     default: "30s",
     min: 1000,
-    help: "log which kinds still hold the first push back after this long (kinds never synced are not pushed)",
+    help:
+      "log which kinds still hold the first push back after this long (kinds never synced are not pushed)",
   },
   {
     env: "AGENT_TIMEOUT_COMMAND_POLL",

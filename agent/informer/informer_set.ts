@@ -224,7 +224,9 @@ export class InformerSet {
     for (const status of this.status()) {
       if (status.synced || status.health === "forbidden" || status.health === "missing") continue;
       const error = status.lastError;
-      held.push(error ? `${status.kind} (${error.kind}: ${shorten(error.message)})` : `${status.kind} (listing)`);
+      held.push(
+        error ? `${status.kind} (${error.kind}: ${shorten(error.message)})` : `${status.kind} (listing)`,
+      );
     }
     return held.length ? `never synced: ${held.join(", ")}` : undefined;
   }
@@ -365,7 +367,12 @@ export function readinessOf(kinds: readonly KindStatus[]): ReadyResult {
   return { ready: pending.length === 0 && degraded.length === 0, pending, unavailable, degraded };
 }
 
-function summarise(kind: ResourceName, informers: InformerStatus[], now: number, staleMs: number): KindStatus {
+function summarise(
+  kind: ResourceName,
+  informers: InformerStatus[],
+  now: number,
+  staleMs: number,
+): KindStatus {
   const synced = informers.every((i) => i.synced);
   const rank: InformerHealth[] = ["forbidden", "missing", "failing", "pending", "ok"];
   const health = rank.find((h) => informers.some((i) => i.health === h)) ?? "ok";

@@ -53,7 +53,8 @@ function reloadable(objects: KubeObject[]): KubeObject[] {
 }
 
 Deno.test({
-  name: "chaos: the agent converges after API-server restarts, a 500/429 storm, a black hole and Master failures",
+  name:
+    "chaos: the agent converges after API-server restarts, a 500/429 storm, a black hole and Master failures",
   // Sockets of the proxy and the restarted servers end asynchronously; the process checks below are the point.
   sanitizeOps: false,
   sanitizeResources: false,
@@ -99,7 +100,11 @@ Deno.test({
       await t.step("API server restarted from an older state with lower resourceVersions", async () => {
         await server.close();
         await sleep(1_000);
-        server = await startFakeApiServer({ port: apiPort, initialResourceVersion: 100, bookmarkIntervalMs: 1_000 });
+        server = await startFakeApiServer({
+          port: apiPort,
+          initialResourceVersion: 100,
+          bookmarkIntervalMs: 1_000,
+        });
         server.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "restored" } });
         server.apply({ apiVersion: "v1", kind: "Node", metadata: { name: "node-restored" }, spec: {} });
         server.apply(pod("restored-1", "restored"));
@@ -144,7 +149,7 @@ Deno.test({
 
       await t.step("the Master hangs, then answers garbage", async () => {
         for (const path of ["/agent/snapshot", "/agent/heartbeat"]) {
-          master.injectFault({ path, delayMs: 5_000, times: 2 });
+          master.injectFault({ path, delayMs: 3_000, times: 2 });
         }
         server.apply(pod("while-master-hangs", "restored"));
         timings.masterHangs = await converged(master, server, BOUND.masterMs, agent.output);
@@ -182,7 +187,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "chaos: with the API server unreachable at start the agent heartbeats, pushes nothing, and syncs once it answers",
+  name:
+    "chaos: with the API server unreachable at start the agent heartbeats, pushes nothing, and syncs once it answers",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -210,7 +216,10 @@ Deno.test({
 
       server = await startFakeApiServer({ port: apiPort, fixtures: FIXTURES });
       await converged(master, server, 15_000, agent.output);
-      assert.ok((master.snapshots[0].snapshot.pods as unknown[]).length > 0, "the first snapshot is not empty");
+      assert.ok(
+        (master.snapshots[0].snapshot.pods as unknown[]).length > 0,
+        "the first snapshot is not empty",
+      );
       assert.match(agent.output(), /Informer for pods recovered/);
       assert.equal(await agent.terminate(), 0);
     } finally {

@@ -187,21 +187,27 @@ Deno.test("InformerSet holds the snapshot for kinds that never synced, reports e
       assert.equal(set.readiness().ready, true);
     });
 
-    await t.step("a synced kind failing longer than the threshold fails readiness, without holding pushes", async () => {
-      server.failNext(100_000, 500, { path: "/api/v1/pods" });
-      server.closeWatches("/api/v1/pods");
-      await until(() => set.status().find((s) => s.kind === "pods")?.health === "failing", "pods failing");
-      assert.equal(set.readiness().ready, true, "a short failure is not yet a degraded kind");
-      clock.advance(151_000);
-      const readiness = set.readiness();
-      // Bookmarks of the fake run on real time: on the fake clock the healthy configmaps heard nothing either.
-      assert.deepEqual(readiness.degraded, ["pods", "configmaps"]);
-      assert.equal(readiness.ready, false);
-      assert.match(set.status().find((s) => s.kind === "pods")?.degraded ?? "", /failing for 15\d s/);
-      assert.match(set.status().find((s) => s.kind === "configmaps")?.degraded ?? "", /no answer .* for 15\d s/);
-      assert.equal(set.snapshotHold(), undefined, "its last picture is stale, not empty: pushes go on");
-      server.clearFaults();
-    });
+    await t.step(
+      "a synced kind failing longer than the threshold fails readiness, without holding pushes",
+      async () => {
+        server.failNext(100_000, 500, { path: "/api/v1/pods" });
+        server.closeWatches("/api/v1/pods");
+        await until(() => set.status().find((s) => s.kind === "pods")?.health === "failing", "pods failing");
+        assert.equal(set.readiness().ready, true, "a short failure is not yet a degraded kind");
+        clock.advance(151_000);
+        const readiness = set.readiness();
+        // Bookmarks of the fake run on real time: on the fake clock the healthy configmaps heard nothing either.
+        assert.deepEqual(readiness.degraded, ["pods", "configmaps"]);
+        assert.equal(readiness.ready, false);
+        assert.match(set.status().find((s) => s.kind === "pods")?.degraded ?? "", /failing for 15\d s/);
+        assert.match(
+          set.status().find((s) => s.kind === "configmaps")?.degraded ?? "",
+          /no answer .* for 15\d s/,
+        );
+        assert.equal(set.snapshotHold(), undefined, "its last picture is stale, not empty: pushes go on");
+        server.clearFaults();
+      },
+    );
   } finally {
     await set.stop();
     client.close();

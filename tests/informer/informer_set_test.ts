@@ -79,7 +79,12 @@ Deno.test("InformerSet reports forbidden and missing kinds without blocking read
 
   await t.step("ready() resolves with the unavailable kinds listed", async () => {
     const result = await set.ready({ timeoutMs: 5_000 });
-    assert.deepEqual(result, { ready: true, pending: [], unavailable: ["secrets", "ingresses"], degraded: [] });
+    assert.deepEqual(result, {
+      ready: true,
+      pending: [],
+      unavailable: ["secrets", "ingresses"],
+      degraded: [],
+    });
   });
 
   await t.step("status() names the health of every kind", () => {

@@ -105,10 +105,15 @@ export class WatchSession {
       // What the watch cache answers after waiting for a version it never reaches (an etcd restore, a new cluster
       // behind the same address): an ERROR event, not an HTTP error, because the request itself was valid.
       const current = this.#store.resourceVersion;
-      const status = failureStatus(504, `Too large resource version: ${p.fromRv}, current: ${current}`, "Timeout", {
-        causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
-        retryAfterSeconds: 1,
-      });
+      const status = failureStatus(
+        504,
+        `Too large resource version: ${p.fromRv}, current: ${current}`,
+        "Timeout",
+        {
+          causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+          retryAfterSeconds: 1,
+        },
+      );
       this.#send("ERROR", status);
       this.close();
       return;
