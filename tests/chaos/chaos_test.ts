@@ -127,8 +127,8 @@ Deno.test({
       await t.step("a storm of 500 and 429 answers", async () => {
         // About two failures per kind: with client-go's backoff (0.8 s doubling, jitter up to 2x) that heals in
         // seconds; a longer storm is the long variant's business.
-        server.failNext(LONG ? 400 : 20, 500);
-        server.failNext(LONG ? 400 : 20, 429);
+        server.failNext(LONG ? 40 : 20, 500);
+        server.failNext(LONG ? 40 : 20, 429);
         server.closeWatches();
         server.apply(pod("after-storm", "restored"));
         timings.storm = await converged(master, server, BOUND.stormMs, agent.output);
