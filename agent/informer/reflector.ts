@@ -5,7 +5,7 @@
  */
 
 import type { KubeObject } from "../sdk/mod.ts";
-import type { ErrorKind, InformerError } from "./errors.ts";
+import { type ErrorKind, type InformerError, isTransportFailure } from "./errors.ts";
 import { objectKey, type StoreWriter } from "./store.ts";
 import type { WatcherEvent } from "./watcher.ts";
 
@@ -106,8 +106,10 @@ export class Reflector<T> {
         break;
       case "watchStarted":
         if (this.#watches++ > 0) this.counters.watchRestarts++;
-        // An opened watch proves the server answers, not that data flows: it does not end a failure.
         this.lastContactAt = this.#options.now();
+        // An opened watch proves the path to the server works again: it ends a transport failure (a quiet kind
+        // may wait a minute for its next bookmark). Errors the server itself gave need data to be forgiven.
+        if (this.lastError && isTransportFailure(this.lastError)) this.#recovered(this.lastContactAt);
         break;
       case "error":
         this.counters.errors[event.error.kind] = (this.counters.errors[event.error.kind] ?? 0) + 1;
@@ -147,13 +149,16 @@ export class Reflector<T> {
     const now = this.#options.now();
     this.counters.lastEventAt = now;
     this.lastContactAt = now;
-    const failed = this.lastError !== undefined;
+    if (this.lastError) this.#recovered(now);
+  }
+
+  #recovered(now: number): void {
     const failedForMs = now - (this.failingSince ?? now);
     const failures = this.failures;
     this.lastError = undefined;
     this.failingSince = undefined;
     this.failures = 0;
-    if (failed) this.#options.onRecovered?.(failedForMs, failures);
+    this.#options.onRecovered?.(failedForMs, failures);
   }
 }
 

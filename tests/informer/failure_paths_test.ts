@@ -125,6 +125,9 @@ Deno.test("Informer replaces a watch silent for two bookmark periods (2 min), no
       if (clock.hasPending({ maxMs: 2_000 })) clock.fireNext({ maxMs: 2_000 });
       return informer.status().counters.watchRestarts >= 1;
     }, "the replacement watch");
+    // The server answered the new watch: the transport failure is over even before a quiet kind's next bookmark.
+    assert.equal(informer.status().health, "ok");
+    assert.equal(informer.status().failingSince, undefined);
     server.apply(pod("b"));
     await until(() => podNames(informer).join() === "a,b", "events on the new watch");
   } finally {
