@@ -79,6 +79,8 @@ export class Informer<T> {
   readonly #reflector: Reflector<T>;
   #controller: AbortController | undefined;
   #running: Promise<void> | undefined;
+  /** The backoff schedule of the running loop. */
+  #backoff: Backoff | undefined;
   /** Ends the current backoff pause early; replaced at every pause. */
   #wake: AbortController | undefined;
   /** Whether the current pause follows a transport failure (only those are cut short by {@linkcode retryNow}). */
@@ -123,10 +125,14 @@ export class Informer<T> {
   }
 
   /**
-   * Ends a backoff pause that follows a transport failure, so the informer retries now: the set calls it when the
-   * API server answers again after being unreachable. Pauses after answers the server gave (500, 429, 403) stay.
+   * Ends a backoff pause that follows a transport failure, so the informer retries now, and starts its backoff
+   * schedule over: the set calls it when the API server answers again after being unreachable. Pauses after
+   * answers the server gave (500, 429, 403) stay.
    */
   retryNow(): boolean {
+    if (!this.transportFailing) return false;
+    // A request opened into the outage may still hang until its timeout: its next pause starts short again.
+    this.#backoff?.reset();
     if (!this.#pausedForTransport || !this.#wake) return false;
     this.#wake.abort();
     return true;
@@ -162,6 +168,7 @@ export class Informer<T> {
     const options = this.#options;
     const clock = this.#clock;
     const backoff = new Backoff({ ...options.backoff, clock, random: options.random });
+    this.#backoff = backoff;
     while (!signal.aborted) {
       try {
         for await (const event of this.#events(signal, backoff)) {
