@@ -30,7 +30,7 @@ export interface AgentConfig {
   heartbeatIntervalMs: number;
   /** Timeout of a snapshot push; default 90 s (`AGENT_TIMEOUT_HTTP_CLIENT`). */
   httpClientTimeoutMs: number;
-  /** Wait for informers before the first push; default 30 s (`AGENT_TIMEOUT_SNAPSHOT_COLLECT`). */
+  /** After this long, log the kinds holding the first push back; default 30 s (`AGENT_TIMEOUT_SNAPSHOT_COLLECT`). */
   snapshotCollectTimeoutMs: number;
   /** Client timeout of one command long poll; default 90 s, at least 61 s (`AGENT_TIMEOUT_COMMAND_POLL`). */
   commandPollTimeoutMs: number;
@@ -189,8 +189,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: "duration",
     default: "30s",
     min: 1000,
-    help:
-      "log which kinds still hold the first push back after this long (kinds never synced are not pushed)",
+    help: "after this long, log which kinds still hold the first push back (unsynced)",
   },
   {
     env: "AGENT_TIMEOUT_COMMAND_POLL",
@@ -251,7 +250,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: "duration",
     default: "2m",
     min: 1000,
-    help: "replace a watch silent this long (API servers send a bookmark about once a minute)",
+    help: "replace a watch silent this long (servers bookmark once a minute)",
   },
   {
     env: "AGENT_METRICS_INTERVAL",

@@ -334,7 +334,9 @@ export class PushLoop {
         this.#logger.info("Snapshot push recovered", { failures: this.#stats.consecutiveFailures });
       }
       if (this.#lastHeldLogAt > Number.NEGATIVE_INFINITY) {
-        this.#logger.info("Snapshot pushed again: every kind has synced", { held: this.#stats.pushesHeld });
+        this.#logger.info("Snapshot pushed: the kinds that held it back have synced", {
+          held: this.#stats.pushesHeld,
+        });
         this.#lastHeldLogAt = Number.NEGATIVE_INFINITY;
       }
       Object.assign(this.#stats, {
