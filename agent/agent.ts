@@ -29,6 +29,8 @@ export const AGENT_VERSION = "0.1.0";
 export interface AgentHooks {
   /** Called after each snapshot push. */
   onPush?: PushLoopOptions["onPush"];
+  /** Called for each push held back because a kind never synced. */
+  onPushHeld?: PushLoopOptions["onHeld"];
   /** Called after each heartbeat. */
   onHeartbeat?: HeartbeatLoopOptions["onHeartbeat"];
   /** Called after each command poll. */
@@ -51,6 +53,8 @@ export interface AgentOptions {
   informer?: InformerSetOptions["informer"];
   /** Metrics and liveness hooks. */
   hooks?: AgentHooks;
+  /** Abandons start-up (SIGTERM while connecting): `create` rejects once it aborts. */
+  signal?: AbortSignal;
 }
 
 /** Reads the UID of `kube-system`, the Go agent's default cluster id. */
@@ -113,9 +117,17 @@ export class Agent {
       streamingList: config.streamingList,
       transforms: converterTransforms({ redactEnv: config.redactEnv }),
       clock: options.clock,
-      informer: options.informer,
-      onError: (kind, error) =>
-        informerLog.warn(`Informer error for ${kind}: ${error.message}`, { kind, error: error.kind }),
+      informer: { idleTimeoutMs: config.watchIdleTimeoutMs, ...options.informer },
+      // The first error of a kind, then one line per minute with the count left out: a dead API server must not
+      // bury the log under one warning per kind per retry.
+      onErrorReport: ({ kind, error, suppressed }) =>
+        informerLog.warn(`Informer error for ${kind}: ${error.message}`, {
+          kind,
+          error: error.kind,
+          ...(suppressed ? { suppressed } : {}),
+        }),
+      onRecovered: ({ kind, failedForMs, errors }) =>
+        informerLog.info(`Informer for ${kind} recovered`, { kind, failedForMs, errors }),
     });
     this.metricsPoller = new MetricsPoller(this.client, {
       clock: options.clock,
@@ -158,10 +170,18 @@ export class Agent {
 
   /** Resolves the Kubernetes connection and the cluster id; fails with a clear message when either is impossible. */
   static async create(config: AgentConfig, options: AgentOptions): Promise<Agent> {
+    const log = options.logger("agent");
     const connection = await loadConnectionConfig({ context: config.kubeContext || undefined });
     const client = createKubeClient(connection, { userAgent: `atlhyper-agent/${AGENT_VERSION}` });
     try {
-      const clusterId = config.clusterId || await kubeSystemUid(client);
+      let clusterId = config.clusterId;
+      if (!clusterId) {
+        // A server that accepts and never answers would otherwise make this the silent part of start-up.
+        log.info(`Connecting to the API server ${connection.server} to read the cluster id`, {
+          source: connection.source,
+        });
+        clusterId = await kubeSystemUid(client, options.signal);
+      }
       const gateway = await createMasterGateway({
         masterUrl: config.masterUrl,
         clusterId,
@@ -172,11 +192,6 @@ export class Agent {
         pollTimeoutMs: config.commandPollTimeoutMs,
         userAgent: `atlhyper-agent/${AGENT_VERSION}`,
       });
-      const log = options.logger("agent");
-      log.info(`Connected to ${connection.source}`, {
-        server: connection.server,
-        clusterId,
-      });
       if (gateway.sendsCredentialsInClear) {
         log.warn(
           `Sending the Master credential over plain http to ${gateway.url}: anyone on the path can read and ` +
@@ -186,7 +201,20 @@ export class Agent {
       // POD_NAMESPACE (downward API) first; in a pod without it, the service account's namespace.
       const ownNamespace = readEnv(["POD_NAMESPACE"]).POD_NAMESPACE ||
         (connection.source.startsWith("in-cluster") ? connection.namespace ?? "" : "");
-      return new Agent(config, { clusterId, client, gateway, ownNamespace }, options);
+      const agent = new Agent(config, { clusterId, client, gateway, ownNamespace }, options);
+      log.info(
+        `atlhyper-agent ${AGENT_VERSION} for cluster ${clusterId}: Master ${redactUrl(config.masterUrl)}, ` +
+          `API server ${connection.server}, watching ${agent.informers.kinds.join(", ")}`,
+        {
+          version: AGENT_VERSION,
+          clusterId,
+          master: redactUrl(config.masterUrl),
+          apiServer: connection.server,
+          source: connection.source,
+          kinds: agent.informers.kinds,
+        },
+      );
+      return agent;
     } catch (error) {
       client.close();
       throw error;
@@ -195,8 +223,17 @@ export class Agent {
 
   /** Starts the informers and the metrics poller (followers run these too, so a takeover is instant). */
   startCaches(): void {
+    const started = performance.now();
     this.informers.start();
     this.metricsPoller.start();
+    this.#log.info(`Informers syncing: ${this.informers.kinds.length} kinds`);
+    // Stopping releases the wait; only a real outcome is logged.
+    void this.informers.ready().then((result) => {
+      if (this.#stopping || result.pending.length) return;
+      this.#log.info(`Informers synced in ${Math.round(performance.now() - started)} ms`, {
+        ...(result.unavailable.length ? { skipped: result.unavailable } : {}),
+      });
+    });
   }
 
   /** Starts talking to the Master: push, heartbeat and command loops. */
@@ -216,18 +253,21 @@ export class Agent {
         onChange: (listener) => this.informers.onChange(() => listener()),
         ready: async () => {
           const result = await this.informers.ready({ timeoutMs });
+          // Released by a stop: nothing was waited for in vain, and nothing will be pushed.
+          if (this.#stopping || !this.#loops) return result;
           if (result.unavailable.length) {
             this.#log.warn(`Kinds skipped (forbidden or not served): ${result.unavailable.join(", ")}`);
           }
-          if (!result.ready) {
+          if (result.pending.length) {
             this.#log.warn(
-              `Pushing before every kind synced; still waiting after ${timeoutMs} ms for: ${
+              `Not every kind synced after ${timeoutMs} ms; the snapshot waits for: ${
                 result.pending.join(", ")
               }`,
             );
           }
           return result;
         },
+        holdReason: () => this.informers.snapshotHold(),
       },
       executor: this.commands,
       effects: (target) => this.informers.store(target.kind).get(target.namespace, target.name),
@@ -243,6 +283,7 @@ export class Agent {
       pollIntervalMs: config.commandPollIntervalMs,
       gracePeriodMs: config.shutdownGraceMs,
       onPush: this.#options.hooks?.onPush,
+      onHeld: this.#options.hooks?.onPushHeld,
       onHeartbeat: this.#options.hooks?.onHeartbeat,
       onPoll: this.#options.hooks?.onPoll,
       onCommand: this.#options.hooks?.onCommand,
@@ -271,6 +312,19 @@ export class Agent {
       this.client.close();
     })();
     return this.#stopping;
+  }
+}
+
+/** The URL without credentials (userinfo), for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return "(unparsable URL)";
   }
 }
 

@@ -40,7 +40,7 @@ export interface AgentConfig {
   heartbeatIntervalMs: number;
   /** Timeout of a snapshot push; default 90 s (`AGENT_TIMEOUT_HTTP_CLIENT`). */
   httpClientTimeoutMs: number;
-  /** Wait for informers before the first push; default 30 s (`AGENT_TIMEOUT_SNAPSHOT_COLLECT`). */
+  /** After this long, log the kinds holding the first push back; default 30 s (`AGENT_TIMEOUT_SNAPSHOT_COLLECT`). */
   snapshotCollectTimeoutMs: number;
   /** Client timeout of one command long poll; default 90 s, at least 61 s (`AGENT_TIMEOUT_COMMAND_POLL`). */
   commandPollTimeoutMs: number;
@@ -56,6 +56,8 @@ export interface AgentConfig {
   disabledKinds: string[];
   /** Use streaming lists when the server supports them; default true (`AGENT_STREAMING_LIST`). */
   streamingList: boolean;
+  /** A watch silent this long is replaced; default 2 min (`AGENT_WATCH_IDLE_TIMEOUT`). */
+  watchIdleTimeoutMs: number;
   /** Metrics-server poll period; default 30 s (`AGENT_METRICS_INTERVAL`). */
   metricsIntervalMs: number;
   /** Send sensitive-looking env literals as `[redacted]`; default true (`AGENT_REDACT_ENV`). */
@@ -220,7 +222,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: "duration",
     default: "30s",
     min: 1000,
-    help: "wait this long for informers before the first push (then push what synced)",
+    help: "after this long, log which kinds still hold the first push back (unsynced)",
   },
   {
     env: "AGENT_TIMEOUT_COMMAND_POLL",
@@ -276,6 +278,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: "bool",
     default: "true",
     help: "use streaming lists (sendInitialEvents) when the server supports them",
+  },
+  {
+    env: "AGENT_WATCH_IDLE_TIMEOUT",
+    key: "watchIdleTimeoutMs",
+    kind: "duration",
+    default: "2m",
+    min: 1000,
+    help: "replace a watch silent this long (servers bookmark once a minute)",
   },
   {
     env: "AGENT_METRICS_INTERVAL",

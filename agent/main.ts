@@ -10,7 +10,7 @@
  * @module
  */
 
-import { Agent, AGENT_VERSION } from "./agent.ts";
+import { Agent, AGENT_VERSION, redactUrl } from "./agent.ts";
 import {
   type AgentConfig,
   ConfigError,
@@ -27,6 +27,17 @@ import type { Logger } from "./scheduler/mod.ts";
 
 /** Runs the agent until a signal; returns the process exit code. */
 export async function main(args: readonly string[]): Promise<number> {
+  // Listening from the first line: SIGTERM during start-up (a slow API server, an unreachable Master) must end
+  // the process with 0 within the grace period, not with the default 143.
+  const signals = listenForSignals();
+  try {
+    return await run(args, signals.received);
+  } finally {
+    signals.remove();
+  }
+}
+
+async function run(args: readonly string[], stop: AbortSignal): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
     console.log(helpText());
     return 0;
@@ -48,14 +59,20 @@ export async function main(args: readonly string[]): Promise<number> {
   if (ignored.length) {
     log.warn(`Ignoring Go agent settings this agent does not implement: ${ignored.join(", ")}`);
   }
+  if (stop.aborted) return stoppedDuringStartUp(log);
 
   const observability = createObservability(config, { logger, version: AGENT_VERSION });
   let agent: Agent;
   try {
-    agent = await Agent.create(config, { logger, hooks: observability.hooks });
+    agent = await Agent.create(config, { logger, hooks: observability.hooks, signal: stop });
   } catch (error) {
+    if (stop.aborted) return stoppedDuringStartUp(log);
     log.error(`Cannot start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
+  }
+  if (stop.aborted) {
+    await agent.stop();
+    return stoppedDuringStartUp(log);
   }
   agent.startCaches();
   try {
@@ -68,6 +85,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const stopped = new AbortController();
   let elector: Promise<void> | undefined;
   if (config.leaderElection) {
+    log.info("Leader election: campaigning for the Lease before talking to the Master");
     elector = runLeaderElection(agent, observability, logger, stopped.signal);
   } else {
     // Without leader election this replica is always the one talking to the Master.
@@ -75,15 +93,22 @@ export async function main(args: readonly string[]): Promise<number> {
     observability.watchLoops();
     agent.startLoops();
   }
-  log.info("Agent started", { clusterId: agent.clusterId, master: agent.gateway.url });
+  log.info("Agent started", { clusterId: agent.clusterId, master: redactUrl(config.masterUrl) });
 
-  await waitForSignal();
-  log.info("Stopping: draining running commands");
+  if (!stop.aborted) {
+    await new Promise<void>((resolve) => stop.addEventListener("abort", () => resolve(), { once: true }));
+  }
+  log.info(agent.loops ? "Stopping: draining running commands" : "Stopping");
   stopped.abort();
   await elector;
   await agent.stop();
   await observability.close();
   log.info("Stopped");
+  return 0;
+}
+
+function stoppedDuringStartUp(log: Logger): number {
+  log.info("Stopped during start-up");
   return 0;
 }
 
@@ -117,15 +142,30 @@ function runLeaderElection(
   return elector.run(signal);
 }
 
-function waitForSignal(): Promise<void> {
-  const { promise, resolve } = Promise.withResolvers<void>();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+/** SIGINT and SIGTERM as an abort signal; `remove()` unwires the listeners. */
+function listenForSignals(): { received: AbortSignal; remove(): void } {
+  const controller = new AbortController();
+  const names: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const installed: Deno.Signal[] = [];
   const handler = () => {
-    for (const signal of signals) Deno.removeSignalListener(signal, handler);
-    resolve();
+    // A second signal while stopping means "now", for operators who really mean it.
+    if (controller.signal.aborted) Deno.exit(1);
+    controller.abort(new Error("signal received"));
   };
-  for (const signal of signals) Deno.addSignalListener(signal, handler);
-  return promise;
+  for (const name of names) {
+    try {
+      Deno.addSignalListener(name, handler);
+      installed.push(name);
+    } catch {
+      // Windows has no SIGTERM listener; SIGINT (Ctrl+C) still works there.
+    }
+  }
+  return {
+    received: controller.signal,
+    remove: () => {
+      for (const name of installed) Deno.removeSignalListener(name, handler);
+    },
+  };
 }
 
 if (import.meta.main) {

@@ -112,7 +112,7 @@ export async function snapshotCommand(
       agent.informers.ready({ timeoutMs }),
       agent.metricsPoller.pollOnce().catch(() => undefined),
     ]);
-    if (!result.ready) {
+    if (result.pending.length) {
       const detail = agent.informers.status()
         .filter((s) => result.pending.includes(s.kind))
         .map((s) => `${s.kind}${s.lastError ? ` (${s.lastError.message})` : ""}`);

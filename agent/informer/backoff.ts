@@ -79,6 +79,8 @@ export interface WithBackoffOptions<E> {
   delay?: DelayPolicy<E>;
   /** Event types that prove health and reset the schedule (never `init`: a failing LIST emits it every time). */
   healthy: ReadonlySet<string>;
+  /** Called before each pause; aborting the signal it returns ends the pause early (the source goes on). */
+  wake?: () => AbortSignal;
 }
 
 /**
@@ -95,10 +97,11 @@ export async function* withBackoff<T extends PacedEvent<E>, E>(
       const ms = options.delay && event.error !== undefined
         ? options.delay(event.error)
         : options.backoff.next();
+      const wake = options.wake?.();
       try {
-        await options.clock.sleep(ms, options.signal);
+        await options.clock.sleep(ms, wake ? AbortSignal.any([options.signal, wake]) : options.signal);
       } catch {
-        return;
+        if (options.signal.aborted) return;
       }
     } else if (options.healthy.has(event.type)) {
       options.backoff.reset();

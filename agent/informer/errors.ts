@@ -31,6 +31,8 @@ export interface InformerError {
   message: string;
   /** Seconds the server asked us to wait (429/503 `Retry-After`). */
   retryAfterSeconds?: number;
+  /** The server answered "too large resource version": it is behind the version we hold (kind `expired`). */
+  tooLarge?: boolean;
 }
 
 /** The stream sent nothing for too long and was aborted by the watchdog. */
@@ -57,11 +59,13 @@ export function needsRelist(status: Status): boolean {
 /** Maps any thrown value to an {@linkcode InformerError}. */
 export function classify(error: unknown, phase: "list" | "watch"): InformerError {
   if (error instanceof KubeApiError) {
+    const tooLarge = error.body !== undefined && isTooLargeResourceVersion(error.body);
     return {
       kind: kindOfStatus(error.status, error.reason, error.body),
       phase,
       message: error.message,
       retryAfterSeconds: error.retryAfterSeconds,
+      ...(tooLarge ? { tooLarge } : {}),
     };
   }
   if (error instanceof IdleStreamError) return { kind: "idle", phase, message: error.message };
@@ -78,7 +82,13 @@ export function classifyStatus(status: Status): InformerError {
     kind: kindOfStatus(status.code ?? 500, status.reason ?? "", status),
     phase: "watch",
     message: `watch error ${status.code ?? "?"} ${status.reason ?? ""}: ${status.message ?? ""}`.trim(),
+    ...(isTooLargeResourceVersion(status) ? { tooLarge: true } : {}),
   };
+}
+
+/** Failures of the path to the server (no answer at all), as opposed to answers the server gave. */
+export function isTransportFailure(error: InformerError): boolean {
+  return error.kind === "network" || error.kind === "idle";
 }
 
 function kindOfStatus(code: number, reason: string, status: Status | undefined): ErrorKind {

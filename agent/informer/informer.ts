@@ -8,7 +8,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { KubeClient, KubeObject } from "../sdk/mod.ts";
 import { Backoff, type BackoffOptions, withBackoff } from "./backoff.ts";
 import { UNAVAILABLE_RETRY_MS } from "./constants.ts";
-import type { InformerError } from "./errors.ts";
+import { type InformerError, isTransportFailure } from "./errors.ts";
 import { type InformerCounters, Reflector } from "./reflector.ts";
 import { type Store, StoreWriter } from "./store.ts";
 import { type StreamingListSupport, watcher, type WatcherEvent } from "./watcher.ts";
@@ -30,6 +30,10 @@ export interface InformerStatus {
   resourceVersion: string;
   /** Most recent error, if any. */
   lastError?: InformerError;
+  /** Clock time of the first error since the informer was last healthy; absent while healthy. */
+  failingSince?: number;
+  /** Clock time the server last answered (list, event, bookmark, opened watch); 0 before any. */
+  lastContactAt: number;
   /** List, watch and event counters. */
   counters: InformerCounters;
 }
@@ -46,6 +50,10 @@ export interface InformerOptions<T> {
   streamingList?: StreamingListSupport;
   watchTimeoutSeconds?: { min: number; max: number };
   idleGraceMs?: number;
+  /** A watch silent this long is replaced (default 2 min: two bookmark periods of a real server). */
+  idleTimeoutMs?: number;
+  /** A watch request without response headers after this long is abandoned (default 30 s). */
+  openTimeoutMs?: number;
   /** Overrides parts of the backoff schedule (tests shorten it). */
   backoff?: Partial<Omit<BackoffOptions, "clock">>;
   /** Delay before retrying a kind answered with 403 or 404. */
@@ -55,6 +63,8 @@ export interface InformerOptions<T> {
   onChange?: () => void;
   /** Called for every error. */
   onError?: (error: InformerError) => void;
+  /** Called at the first healthy event after errors. */
+  onRecovered?: (failedForMs: number, errors: number) => void;
 }
 
 const HEALTHY_EVENTS: ReadonlySet<string> = new Set(["initDone", "apply", "delete", "bookmark"]);
@@ -69,6 +79,14 @@ export class Informer<T> {
   readonly #reflector: Reflector<T>;
   #controller: AbortController | undefined;
   #running: Promise<void> | undefined;
+  /** The backoff schedule of the running loop. */
+  #backoff: Backoff | undefined;
+  /** Ends the current backoff pause early; replaced at every pause. */
+  #wake: AbortController | undefined;
+  /** Whether the current pause follows a transport failure (only those are cut short by {@linkcode retryNow}). */
+  #pausedForTransport = false;
+  /** An expired or too-large version was already relisted at once since the informer was last healthy. */
+  #promptRelistUsed = false;
 
   constructor(client: KubeClient, options: InformerOptions<T>) {
     this.path = options.path;
@@ -82,6 +100,7 @@ export class Informer<T> {
       now: () => this.#clock.now(),
       onChange: options.onChange,
       onError: options.onError,
+      onRecovered: options.onRecovered,
     });
   }
 
@@ -105,6 +124,26 @@ export class Informer<T> {
     this.#running = undefined;
   }
 
+  /**
+   * Ends a backoff pause that follows a transport failure, so the informer retries now, and starts its backoff
+   * schedule over: the set calls it when the API server answers again after being unreachable. Pauses after
+   * answers the server gave (500, 429, 403) stay.
+   */
+  retryNow(): boolean {
+    if (!this.transportFailing) return false;
+    // A request opened into the outage may still hang until its timeout: its next pause starts short again.
+    this.#backoff?.reset();
+    if (!this.#pausedForTransport || !this.#wake) return false;
+    this.#wake.abort();
+    return true;
+  }
+
+  /** Whether the informer is failing for lack of any answer from the server. */
+  get transportFailing(): boolean {
+    const error = this.#reflector.lastError;
+    return error !== undefined && isTransportFailure(error);
+  }
+
   /** Current health, counters and last error. */
   status(): InformerStatus {
     const error = this.#reflector.lastError;
@@ -119,6 +158,8 @@ export class Informer<T> {
       objects: this.#writer.size,
       resourceVersion: this.#reflector.resourceVersion,
       lastError: error,
+      ...(this.#reflector.failingSince !== undefined ? { failingSince: this.#reflector.failingSince } : {}),
+      lastContactAt: this.#reflector.lastContactAt,
       counters: this.#reflector.counters,
     };
   }
@@ -127,9 +168,13 @@ export class Informer<T> {
     const options = this.#options;
     const clock = this.#clock;
     const backoff = new Backoff({ ...options.backoff, clock, random: options.random });
+    this.#backoff = backoff;
     while (!signal.aborted) {
       try {
-        for await (const event of this.#events(signal, backoff)) this.#reflector.apply(event);
+        for await (const event of this.#events(signal, backoff)) {
+          this.#reflector.apply(event);
+          if (HEALTHY_EVENTS.has(event.type)) this.#promptRelistUsed = false;
+        }
       } catch (error) {
         // The watcher turns failures into events; reaching this is a bug. Keep it visible, and start over after
         // a pause rather than leave a cache that silently stopped.
@@ -156,6 +201,8 @@ export class Informer<T> {
       streamingList: options.streamingList,
       watchTimeoutSeconds: options.watchTimeoutSeconds,
       idleGraceMs: options.idleGraceMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      openTimeoutMs: options.openTimeoutMs,
       random: options.random,
     });
     return withBackoff(events, {
@@ -163,9 +210,20 @@ export class Informer<T> {
       clock: this.#clock,
       signal,
       healthy: HEALTHY_EVENTS,
+      wake: () => {
+        this.#wake = new AbortController();
+        return this.#wake.signal;
+      },
       delay: (error: InformerError) => {
+        this.#pausedForTransport = isTransportFailure(error);
         // A kind we may not list, or that is not served, will not change soon: retry in minutes.
         if (error.kind === "forbidden" || error.kind === "missing") return unavailableMs;
+        if (error.kind === "expired" && !this.#promptRelistUsed) {
+          // The server answered and told us to relist (history compacted, or it is behind our version after a
+          // restore): waiting would only keep the cache stale. A second one in a row backs off as usual.
+          this.#promptRelistUsed = true;
+          return 0;
+        }
         const delay = backoff.next();
         return error.retryAfterSeconds ? Math.max(delay, error.retryAfterSeconds * 1000) : delay;
       },

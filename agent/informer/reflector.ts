@@ -5,7 +5,7 @@
  */
 
 import type { KubeObject } from "../sdk/mod.ts";
-import type { ErrorKind, InformerError } from "./errors.ts";
+import { type ErrorKind, type InformerError, isTransportFailure } from "./errors.ts";
 import { objectKey, type StoreWriter } from "./store.ts";
 import type { WatcherEvent } from "./watcher.ts";
 
@@ -33,6 +33,8 @@ export interface ReflectorOptions<T> {
   onChange?: () => void;
   /** Called for every error event. */
   onError?: (error: InformerError) => void;
+  /** Called at the first healthy event after errors: how long it failed and how many errors it saw. */
+  onRecovered?: (failedForMs: number, errors: number) => void;
 }
 
 const SKIP: unique symbol = Symbol("skip");
@@ -50,6 +52,12 @@ export class Reflector<T> {
   resourceVersion = "";
   /** Last error since the last healthy event; cleared by a list or a live event. */
   lastError: InformerError | undefined;
+  /** Clock time of the first error since the last healthy event; `undefined` while healthy. */
+  failingSince: number | undefined;
+  /** Errors since the last healthy event. */
+  failures = 0;
+  /** Clock time the server last answered (a list, an event, a bookmark or an opened watch); 0 before any. */
+  lastContactAt = 0;
   readonly #options: ReflectorOptions<T>;
   #lists = 0;
   #watches = 0;
@@ -98,10 +106,16 @@ export class Reflector<T> {
         break;
       case "watchStarted":
         if (this.#watches++ > 0) this.counters.watchRestarts++;
+        this.lastContactAt = this.#options.now();
+        // An opened watch proves the path to the server works again: it ends a transport failure (a quiet kind
+        // may wait a minute for its next bookmark). Errors the server itself gave need data to be forgiven.
+        if (this.lastError && isTransportFailure(this.lastError)) this.#recovered(this.lastContactAt);
         break;
       case "error":
         this.counters.errors[event.error.kind] = (this.counters.errors[event.error.kind] ?? 0) + 1;
         this.lastError = event.error;
+        this.failingSince ??= this.#options.now();
+        this.failures++;
         this.#options.onError?.(event.error);
         break;
       default: {
@@ -132,8 +146,19 @@ export class Reflector<T> {
 
   #healthy(resourceVersion: string | undefined): void {
     if (resourceVersion) this.resourceVersion = resourceVersion;
-    this.counters.lastEventAt = this.#options.now();
+    const now = this.#options.now();
+    this.counters.lastEventAt = now;
+    this.lastContactAt = now;
+    if (this.lastError) this.#recovered(now);
+  }
+
+  #recovered(now: number): void {
+    const failedForMs = now - (this.failingSince ?? now);
+    const failures = this.failures;
     this.lastError = undefined;
+    this.failingSince = undefined;
+    this.failures = 0;
+    this.#options.onRecovered?.(failedForMs, failures);
   }
 }
 

@@ -11,12 +11,21 @@ import { KubeApiError } from "../sdk/mod.ts";
 import type { KubeClient, KubeObject, ListPage, Status, WatchEvent } from "../sdk/mod.ts";
 import {
   IDLE_GRACE_MS,
+  IDLE_TIMEOUT_MS,
   INITIAL_EVENTS_END,
   PAGE_SIZE,
   SHORT_WATCH_MS,
+  WATCH_OPEN_TIMEOUT_MS,
   WATCH_TIMEOUT_S,
 } from "./constants.ts";
-import { classify, classifyStatus, IdleStreamError, type InformerError, needsRelist } from "./errors.ts";
+import {
+  classify,
+  classifyStatus,
+  IdleStreamError,
+  type InformerError,
+  isTooLargeResourceVersion,
+  needsRelist,
+} from "./errors.ts";
 
 /** What the watcher reports. `init`…`initDone` bracket a complete (re)list; the rest are live changes. */
 export type WatcherEvent =
@@ -53,6 +62,10 @@ export interface WatcherOptions {
   watchTimeoutSeconds?: { min: number; max: number };
   /** Idle grace on top of the watch timeout before the watchdog aborts a silent stream. */
   idleGraceMs?: number;
+  /** A stream silent this long is aborted whatever its watch timeout ({@linkcode IDLE_TIMEOUT_MS} by default). */
+  idleTimeoutMs?: number;
+  /** A watch request without response headers after this long is aborted ({@linkcode WATCH_OPEN_TIMEOUT_MS}). */
+  openTimeoutMs?: number;
   random?: () => number;
 }
 
@@ -112,7 +125,7 @@ function step(state: State, options: WatcherOptions, versions: VersionState): St
     case "streaming":
       return streamInitialEvents(state.stream, options, versions);
     case "listed":
-      return startWatch(state.resourceVersion, options);
+      return startWatch(state.resourceVersion, options, versions);
     case "watching":
       return nextWatchEvent(state, options, versions);
     default: {
@@ -149,7 +162,11 @@ async function startList(options: WatcherOptions, versions: VersionState): Step 
         limit: pageSize(options),
       }];
     }
-    return [[{ type: "error", error: classify(error, "list") }], { phase: "empty" }];
+    const classified = classify(error, "list");
+    // A streaming list refused as expired or too new (the server is behind our version): the next one must be a
+    // consistent read, as the paging path and client-go's watchList do; retrying the same version fails again.
+    if (classified.kind === "expired") versions.unavailable = true;
+    return [[{ type: "error", error: classified }], { phase: "empty" }];
   }
 }
 
@@ -205,12 +222,13 @@ async function firstPage(
   }
 }
 
-async function startWatch(resourceVersion: string, options: WatcherOptions): Step {
+async function startWatch(resourceVersion: string, options: WatcherOptions, versions: VersionState): Step {
   try {
     const stream = await openStream(options, { resourceVersion });
     return [[{ type: "watchStarted", resourceVersion }], { phase: "watching", resourceVersion, stream }];
   } catch (error) {
     const classified = classify(error, "watch");
+    if (classified.tooLarge) versions.unavailable = true;
     // "Too old" on the watch request: relist, trying the last RV first (the list may still be served).
     const next: State = classified.kind === "expired"
       ? { phase: "empty" }
@@ -264,7 +282,7 @@ async function nextWatchEvent(
       return [[{ type: "bookmark", resourceVersion }], { ...state, resourceVersion }];
     }
     case "ERROR":
-      return watchErrorEvent(event.object, stream, state.resourceVersion);
+      return watchErrorEvent(event.object, stream, state.resourceVersion, versions);
   }
 }
 
@@ -272,9 +290,13 @@ function watchErrorEvent(
   status: Status,
   stream: Stream,
   resourceVersion: string,
+  versions: VersionState,
 ): Step {
   stream.close();
   const error = classifyStatus(status);
+  // The server is behind our version (etcd restored, a new cluster behind the address): only a consistent read
+  // gives a version it knows; listing at ours would be answered "too large" once more.
+  if (isTooLargeResourceVersion(status)) versions.unavailable = true;
   if (needsRelist(status)) {
     // The history was compacted past our version: relist (trying the last RV first, then a consistent read).
     return Promise.resolve([[{ type: "error", error }], { phase: "empty" }]);
@@ -349,11 +371,16 @@ async function openStream(options: WatcherOptions, query: StreamQuery): Promise<
   const onStop = () => controller.abort(options.signal.reason);
   options.signal.addEventListener("abort", onStop, { once: true });
   const timeoutSeconds = watchTimeout(options);
-  const idleMs = timeoutSeconds * 1000 + (options.idleGraceMs ?? IDLE_GRACE_MS);
+  const idleMs = Math.min(
+    timeoutSeconds * 1000 + (options.idleGraceMs ?? IDLE_GRACE_MS),
+    options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
+  );
+  const openMs = Math.min(idleMs, options.openTimeoutMs ?? WATCH_OPEN_TIMEOUT_MS);
   const watchdogStop = new AbortController();
   // A short watch is measured from the request, like client-go, so a slow handshake cannot hide a tight loop.
   const openedAt = clock.now();
   let lastActivity = openedAt;
+  let opened = false;
   let closed = false;
   const close = () => {
     if (closed) return;
@@ -364,9 +391,11 @@ async function openStream(options: WatcherOptions, query: StreamQuery): Promise<
   };
   void (async () => {
     while (!closed) {
-      const wait = lastActivity + idleMs - clock.now();
+      const limit = opened ? idleMs : openMs;
+      const wait = lastActivity + limit - clock.now();
       if (wait <= 0) {
-        controller.abort(new IdleStreamError(`Watch of "${options.path}" sent nothing for ${idleMs} ms`));
+        const what = opened ? "sent nothing" : "sent no response headers";
+        controller.abort(new IdleStreamError(`Watch of "${options.path}" ${what} for ${limit} ms`));
         return;
       }
       try {
@@ -389,6 +418,7 @@ async function openStream(options: WatcherOptions, query: StreamQuery): Promise<
       onActivity: () => lastActivity = clock.now(),
     });
     lastActivity = clock.now();
+    opened = true;
     const events = iterable[Symbol.asyncIterator]();
     return {
       events,

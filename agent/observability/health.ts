@@ -9,7 +9,7 @@
  */
 
 import { type Clock, systemClock } from "../clock.ts";
-import type { InformerSet } from "../informer/mod.ts";
+import { type InformerSet, readinessOf } from "../informer/mod.ts";
 
 /** Options of {@linkcode Liveness}. */
 export interface LivenessOptions {
@@ -90,6 +90,8 @@ export interface KindReadiness {
   synced: boolean;
   health: string;
   objects: number;
+  /** Why a synced kind fails readiness (failing or silent too long). */
+  degraded?: string;
   lastError?: KindErrorDetail;
 }
 
@@ -100,6 +102,8 @@ export interface ReadinessReport {
   pending: readonly string[];
   /** Kinds skipped because they are forbidden or not served; they do not block readiness. */
   unavailable: readonly string[];
+  /** Synced kinds failing or silent longer than the threshold (about 2 minutes); they block readiness. */
+  degraded?: readonly string[];
   kinds?: readonly KindReadiness[];
 }
 
@@ -173,18 +177,14 @@ export function startHealthServer(options: HealthServerOptions): HealthServer | 
   };
 }
 
-/** `/readyz` detail straight from the informers: one `status()` read gives both the verdict and the kinds. */
+/**
+ * `/readyz` detail straight from the informers: one `status()` read gives both the verdict and the kinds. Not
+ * ready while a kind has not synced, or has been failing or silent longer than the staleness threshold.
+ */
 export function informerReadiness(informers: Pick<InformerSet, "status">): () => ReadinessReport {
   return () => {
     const kinds = informers.status();
-    const pending: string[] = [];
-    const unavailable: string[] = [];
-    for (const status of kinds) {
-      if (status.synced) continue;
-      if (status.health === "forbidden" || status.health === "missing") unavailable.push(status.kind);
-      else pending.push(status.kind);
-    }
-    return { ready: pending.length === 0, pending, unavailable, kinds };
+    return { ...readinessOf(kinds), kinds };
   };
 }
 
@@ -243,6 +243,7 @@ async function handle(request: Request, options: HealthServerOptions): Promise<R
           ready: report.ready,
           pending: report.pending,
           unavailable: report.unavailable,
+          degraded: report.degraded ?? [],
           kinds: (report.kinds ?? []).map(kindDetail),
         });
       }
@@ -270,6 +271,7 @@ function kindDetail(
     synced: kind.synced,
     health: kind.health,
     objects: kind.objects,
+    ...(kind.degraded ? { degraded: kind.degraded } : {}),
     lastError: error ? { kind: error.kind, phase: error.phase, message: error.message } : null,
   };
 }

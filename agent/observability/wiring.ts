@@ -9,7 +9,7 @@ import type { AgentConfig } from "../config.ts";
 import type { InformerSet } from "../informer/mod.ts";
 import type { Logger } from "../scheduler/mod.ts";
 import type { AgentHooks } from "../agent.ts";
-import { Liveness, startHealthServer } from "./health.ts";
+import { informerReadiness, Liveness, startHealthServer } from "./health.ts";
 import { AgentMetrics } from "./metrics.ts";
 
 /** Metrics, liveness and the hooks feeding them. */
@@ -47,6 +47,8 @@ export function createObservability(
       metrics.recordPush(outcome);
       liveness.beat("push");
     },
+    // A push held back (a kind never synced) is the loop working as designed: restarting the pod would not help.
+    onPushHeld: () => liveness.beat("push"),
     onHeartbeat: (outcome) => {
       metrics.recordHeartbeat(outcome);
       liveness.beat("heartbeat");
@@ -71,7 +73,7 @@ export function createObservability(
         addr: config.healthAddr,
         liveness,
         metrics,
-        readiness: () => ({ ...informers.readiness(), kinds: informers.status() }),
+        readiness: informerReadiness(informers),
       });
       log.info(`Serving /healthz, /readyz, /health and /metrics on ${config.healthAddr}`);
     },

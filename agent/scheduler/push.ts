@@ -110,6 +110,11 @@ export interface ChangeSource {
   onChange(listener: () => void): () => void;
   /** Settles when every informer has synced (a rejection is logged and the loop pushes anyway). */
   ready(): Promise<unknown>;
+  /**
+   * Why a snapshot must not be sent now (it would show as empty a kind that could not be read), or `undefined`.
+   * Asked before every push; a held push is skipped, not failed, and the next one is planned as usual.
+   */
+  holdReason?(): string | undefined;
 }
 
 /** Why a push started. */
@@ -148,6 +153,8 @@ export interface PushStats {
   followUpsRequested: number;
   /** Follow-ups that went out at the wait bound because the caches never showed the effect. */
   followUpsUnobserved: number;
+  /** Pushes skipped because the change source held them back. */
+  pushesHeld: number;
   lastTrigger?: PushTrigger;
   lastLatencyMs?: number;
   lastBuildMs?: number;
@@ -199,6 +206,8 @@ export interface PushLoopOptions {
   errorLogIntervalMs?: number;
   /** Called after every attempt (metrics); exceptions are ignored. */
   onPush?: (outcome: PushOutcome) => void;
+  /** Called for every push held back, with the reason (liveness: the loop still turns); exceptions are ignored. */
+  onHeld?: (reason: string) => void;
 }
 
 /** A command's follow-up push, waiting for its effect to show in the caches. */
@@ -228,6 +237,7 @@ export class PushLoop {
   readonly #pushTimeoutMs?: number;
   readonly #errorLogIntervalMs: number;
   readonly #onPush?: (outcome: PushOutcome) => void;
+  readonly #onHeld?: (reason: string) => void;
   readonly #stats: PushStats = {
     pushesOk: 0,
     pushesFailed: 0,
@@ -236,7 +246,9 @@ export class PushLoop {
     changesSeen: 0,
     followUpsRequested: 0,
     followUpsUnobserved: 0,
+    pushesHeld: 0,
   };
+  #lastHeldLogAt = Number.NEGATIVE_INFINITY;
   #lastErrorLogAt = Number.NEGATIVE_INFINITY;
   #suppressedErrors = 0;
   #lastCompressMs: number | undefined;
@@ -266,6 +278,7 @@ export class PushLoop {
     this.#pushTimeoutMs = options.pushTimeoutMs;
     this.#errorLogIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
     this.#onPush = options.onPush;
+    this.#onHeld = options.onHeld;
   }
 
   /** A copy of the counters. */
@@ -296,10 +309,17 @@ export class PushLoop {
   async run(signal: AbortSignal): Promise<void> {
     // Time of the oldest change not yet covered by a build (`change` mode); `undefined` when the Master is up to date.
     let changedAt: number | undefined;
+    // Whether the last attempt was held back (kinds never synced): nothing has reached the Master yet.
+    let heldLast = false;
     const unsubscribe = this.#changes?.onChange(() => {
       this.#stats.changesSeen++;
       if (this.#mode === "interval") {
-        // Churn does not move the plan: only a change that shows a command's effect does.
+        // While held, a change may be the sync that ends the hold: re-check it then, not at the next beat.
+        if (heldLast && changedAt === undefined) {
+          changedAt = this.#clock.now();
+          this.#wake?.abort();
+        }
+        // Otherwise churn does not move the plan: only a change that shows a command's effect does.
         if (this.#observeFollowUps()) this.#wake?.abort();
         return;
       }
@@ -321,7 +341,10 @@ export class PushLoop {
         const startedAt = this.#clock.now();
         this.#settleFollowUps(startedAt);
         if (trigger === "command") this.#lastFollowUpAt = startedAt;
-        const ok = await this.#pushOnce(trigger, signal);
+        const held = this.#changes?.holdReason?.();
+        // Held: nothing is sent and nothing failed; the next interval (or the change that ends the hold) retries.
+        const ok = held === undefined ? await this.#pushOnce(trigger, signal) : this.#hold(held);
+        heldLast = held !== undefined;
         if (signal.aborted) return;
         const endedAt = this.#clock.now();
         nextTickAt ??= startedAt;
@@ -351,6 +374,15 @@ export class PushLoop {
             if (followUpDue !== undefined && followUpDue < due - this.#followUpWaitMs) {
               due = followUpDue;
               next = "command";
+            }
+            // Held so far: a change re-checks the hold after the minimum gap, so the first snapshot goes out as
+            // soon as the last kind syncs (the Master has had nothing yet; this costs it no extra sample).
+            if (heldLast && changedAt !== undefined) {
+              const recheckDue = Math.max(changedAt + this.#changeDelayMs, startedAt + this.#minGapMs);
+              if (recheckDue < due) {
+                due = recheckDue;
+                next = "change";
+              }
             }
           } else {
             // `change` mode: the interval counts from the last push, and a change brings the next one forward.
@@ -436,6 +468,25 @@ export class PushLoop {
     return true;
   }
 
+  /** Notes a push held back: logged once per interval, counted, reported; then the loop plans as after a success. */
+  #hold(reason: string): true {
+    const now = this.#clock.now();
+    this.#stats.pushesHeld++;
+    if (now - this.#lastHeldLogAt >= this.#intervalMs) {
+      this.#logger.warn("Snapshot held back: it would show kinds as empty that could not be read", {
+        reason,
+        held: this.#stats.pushesHeld,
+      });
+      this.#lastHeldLogAt = now;
+    }
+    try {
+      this.#onHeld?.(reason);
+    } catch {
+      // A liveness hook must never stop the loop.
+    }
+    return true;
+  }
+
   /** One build-and-send; returns false on failure (aborting is not a failure). */
   async #pushOnce(trigger: PushTrigger, signal: AbortSignal): Promise<boolean> {
     const startedAt = this.#clock.now();
@@ -458,6 +509,12 @@ export class PushLoop {
       this.#lastCompressMs = sent.compressMs;
       if (this.#stats.consecutiveFailures > 0) {
         this.#logger.info("Snapshot push recovered", { failures: this.#stats.consecutiveFailures });
+      }
+      if (this.#lastHeldLogAt > Number.NEGATIVE_INFINITY) {
+        this.#logger.info("Snapshot pushed: the kinds that held it back have synced", {
+          held: this.#stats.pushesHeld,
+        });
+        this.#lastHeldLogAt = Number.NEGATIVE_INFINITY;
       }
       Object.assign(this.#stats, {
         pushesOk: this.#stats.pushesOk + 1,

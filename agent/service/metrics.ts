@@ -55,6 +55,11 @@ export const NODE_METRICS_PATH = "/apis/metrics.k8s.io/v1beta1/nodes";
 
 const DEFAULT_INTERVAL_MS = 15_000;
 const DEFAULT_UNAVAILABLE_RETRY_MS = 300_000;
+/**
+ * A poll that got no answer within this time is abandoned: its usage would be stale by the next poll anyway, and a
+ * request hung on a dead connection must not stop the polls after it. Shorter than the interval when that is short.
+ */
+const MAX_POLL_TIMEOUT_MS = 10_000;
 
 // Status codes meaning "metrics-server is not installed / not serving / not allowed": retry slowly.
 const UNAVAILABLE_STATUS: ReadonlySet<number> = new Set([403, 404, 503]);
@@ -173,7 +178,8 @@ export class MetricsPoller implements UsageSource {
     signal: AbortSignal | undefined,
   ): Promise<{ outcome: PollOutcome; list?: MetricsList; error?: unknown }> {
     try {
-      return { outcome: "ok", list: await this.#client.get<MetricsList>(path, { signal }) };
+      const timeoutMs = Math.min(MAX_POLL_TIMEOUT_MS, this.#intervalMs);
+      return { outcome: "ok", list: await this.#client.get<MetricsList>(path, { signal, timeoutMs }) };
     } catch (error) {
       return { outcome: UNAVAILABLE_STATUS.has(statusOf(error)) ? "unavailable" : "failed", error };
     }

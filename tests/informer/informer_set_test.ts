@@ -71,7 +71,12 @@ Deno.test("InformerSet reports forbidden and missing kinds without blocking read
 
   await t.step("ready() resolves with the unavailable kinds listed", async () => {
     const result = await set.ready({ timeoutMs: 5_000 });
-    assert.deepEqual(result, { ready: true, pending: [], unavailable: ["secrets", "ingresses"] });
+    assert.deepEqual(result, {
+      ready: true,
+      pending: [],
+      unavailable: ["secrets", "ingresses"],
+      degraded: [],
+    });
   });
 
   await t.step("status() names the health of every kind", () => {
@@ -100,7 +105,7 @@ Deno.test("InformerSet reports forbidden and missing kinds without blocking read
     server.allow("secrets");
     server.enableResource("ingresses");
     await waitFor(() => set.readiness().unavailable.length === 0, "the retried kinds");
-    assert.deepEqual(set.readiness(), { ready: true, pending: [], unavailable: [] });
+    assert.deepEqual(set.readiness(), { ready: true, pending: [], unavailable: [], degraded: [] });
     assert.equal(statusOf(set, "secrets").health, "ok");
     assert.equal(statusOf(set, "ingresses").health, "ok");
     assert.deepEqual(names(set.store("secrets").list()), ["default/s"]);
@@ -116,7 +121,7 @@ Deno.test("InformerSet.ready() returns ready:false naming the kind that never sy
 
   await t.step("the timeout ends the wait with the failing kind pending", async () => {
     const result = await set.ready({ timeoutMs: 300 });
-    assert.deepEqual(result, { ready: false, pending: ["configmaps"], unavailable: [] });
+    assert.deepEqual(result, { ready: false, pending: ["configmaps"], unavailable: [], degraded: [] });
     const configmaps = statusOf(set, "configmaps");
     assert.equal(configmaps.health, "failing");
     assert.equal(configmaps.lastError?.kind, "server");
@@ -132,13 +137,13 @@ Deno.test("InformerSet.ready() returns ready:false naming the kind that never sy
     const controller = new AbortController();
     const pending = set.ready({ signal: controller.signal });
     controller.abort();
-    assert.deepEqual(await pending, { ready: false, pending: ["configmaps"], unavailable: [] });
+    assert.deepEqual(await pending, { ready: false, pending: ["configmaps"], unavailable: [], degraded: [] });
   });
 
   await t.step("once the server recovers ready() resolves", async () => {
     const pending = set.ready({ timeoutMs: 5_000 });
     server.clearFaults();
-    assert.deepEqual(await pending, { ready: true, pending: [], unavailable: [] });
+    assert.deepEqual(await pending, { ready: true, pending: [], unavailable: [], degraded: [] });
     assert.equal(statusOf(set, "configmaps").health, "ok");
     assert.deepEqual(names(set.store("configmaps").list()), ["default/c"]);
   });
@@ -328,6 +333,7 @@ Deno.test("InformerSet.stop() aborts open watches and releases ready() callers w
       ready: false,
       pending: ["services"],
       unavailable: [],
+      degraded: [],
     });
     await waitFor(() => server.openWatches() === 0, "the server to see every watch closed");
     const after = server.requests.length;

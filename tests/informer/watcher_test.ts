@@ -362,10 +362,11 @@ const ROWS: Row[] = [
     requests: [LIST0, `WATCH rv="5"`, `LIST rv="6" limit=2`],
   },
   {
-    name: "watching → empty: ERROR 'too large resource version' relists",
+    name:
+      "watching → empty: ERROR 'too large resource version' relists with a consistent read (the server is behind us)",
     script: [{ list: { resourceVersion: "5" } }, { watch: [errorEvent(TOO_LARGE)], then: "hang" }],
     events: ["init", "initDone 5", "watchStarted 5", "error expired (watch)"],
-    requests: [LIST0, `WATCH rv="5"`, `LIST rv="5" limit=2`],
+    requests: [LIST0, `WATCH rv="5"`, `LIST rv="" limit=2`],
   },
   {
     name:
@@ -424,14 +425,6 @@ const ROWS: Row[] = [
   {
     name:
       "streaming → empty: a streaming list refused as too large a version makes the next one a consistent read",
-    ignore:
-      "BUG: startList() does not set versions.unavailable when the streaming-list request itself fails " +
-      "with 410 or 504 'Too large resource version' (the API server's watch cache answers a too-new RV so); " +
-      "every retry then sends the same RV and fails again until the server catches up. The streaming ERROR " +
-      "event path and the paging path both set the flag (client-go's watchList does too). Fix in " +
-      'agent/informer/watcher.ts startList(), the catch: `const classified = classify(error, "list"); if ' +
-      '(classified.kind === "expired") versions.unavailable = true; return [[{ type: "error", error: ' +
-      'classified }], { phase: "empty" }];`',
     streaming: { enabled: true },
     script: [
       { watch: [bookmark("4", true), errorEvent(GONE)], then: "hang" },

@@ -159,6 +159,7 @@ Deno.test("startHealthServer() reports per-kind readiness on /readyz", async (t)
         ready: true,
         pending: [],
         unavailable: ["secrets"],
+        degraded: [],
         kinds: [
           { kind: "pods", synced: true, health: "ok", objects: 12, lastError: null },
           {
@@ -181,6 +182,27 @@ Deno.test("startHealthServer() reports per-kind readiness on /readyz", async (t)
       const body = JSON.parse(response.body);
       assert.equal(body.status, "not ready");
       assert.deepEqual(body.pending, ["pods"]);
+    });
+
+    await t.step("503 while a synced kind has been failing too long, with the reason per kind", async () => {
+      report = informerReadiness({
+        status: () => [
+          kindStatus({ kind: "pods", objects: 3 }),
+          kindStatus({
+            kind: "nodes",
+            health: "failing",
+            degraded: "failing for 151 s",
+            lastError: { kind: "network", phase: "watch", message: "connection refused" },
+          }),
+        ],
+      })();
+      const response = await get(server, "/readyz");
+      assert.equal(response.status, 503);
+      const body = JSON.parse(response.body);
+      assert.deepEqual(body.degraded, ["nodes"]);
+      assert.deepEqual(body.pending, []);
+      assert.equal(body.kinds[1].degraded, "failing for 151 s");
+      assert.equal(body.kinds[0].degraded, undefined);
     });
 
     await t.step("a report without kinds gives an empty list", async () => {

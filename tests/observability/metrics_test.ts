@@ -59,6 +59,7 @@ function informer(
     health: "ok" as const,
     objects: 0,
     resourceVersion: "1",
+    lastContactAt: 0,
     ...rest,
     counters: {
       events: { added: 0, modified: 0, deleted: 0, bookmark: 0 },

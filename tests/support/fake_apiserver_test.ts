@@ -866,6 +866,27 @@ Deno.test("fake apiserver answers 410 Expired for a compacted watch", async (t) 
   });
 });
 
+Deno.test("fake apiserver answers a resourceVersion newer than its own like the watch cache (504, ResourceVersionTooLarge)", async () => {
+  await withServer({ initialResourceVersion: 100 }, async (server) => {
+    const ahead = Number(server.currentResourceVersion()) + 50;
+    const watch = await WatchReader.open(server, `/api/v1/pods?watch=true&resourceVersion=${ahead}`);
+    const error = await watch.next();
+    assert.equal(error?.type, "ERROR", "a watch gets it as an ERROR event on a 200 stream");
+    const status = error?.object as Json;
+    assert.equal(status.code, 504);
+    assert.equal(status.reason, "Timeout");
+    assert.match(String(status.message), new RegExp(`^Too large resource version: ${ahead}, current: \\d+$`));
+    const details = status.details as { causes?: { reason?: string }[]; retryAfterSeconds?: number };
+    assert.equal(details.causes?.[0]?.reason, "ResourceVersionTooLarge");
+    assert.equal(details.retryAfterSeconds, 1);
+    assert.equal(await watch.next(), undefined, "the stream ends after the error");
+    await watch.close();
+    const list = await call(server, "GET", `/api/v1/pods?resourceVersion=${ahead}`);
+    assert.equal(list.status, 504, "a list gets it as the HTTP status");
+    assert.equal(list.json.reason, "Timeout");
+  });
+});
+
 Deno.test("fake apiserver scales through the scale subresource", async () => {
   await withServer({ fixtures: FIXTURE }, async (server) => {
     const path = "/apis/apps/v1/namespaces/demo/deployments/web/scale";

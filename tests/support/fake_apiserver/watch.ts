@@ -101,6 +101,23 @@ export class WatchSession {
       return;
     }
     const p = this.#params;
+    if (p.fromRv !== undefined && p.fromRv > this.#store.resourceVersion) {
+      // What the watch cache answers after waiting for a version it never reaches (an etcd restore, a new cluster
+      // behind the same address): an ERROR event, not an HTTP error, because the request itself was valid.
+      const current = this.#store.resourceVersion;
+      const status = failureStatus(
+        504,
+        `Too large resource version: ${p.fromRv}, current: ${current}`,
+        "Timeout",
+        {
+          causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+          retryAfterSeconds: 1,
+        },
+      );
+      this.#send("ERROR", status);
+      this.close();
+      return;
+    }
     if (p.fromRv !== undefined && p.fromRv < this.#store.oldestAvailable) {
       const status = failureStatus(
         410,
