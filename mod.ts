@@ -37,7 +37,7 @@ export {
   type KubeClient,
   type KubeClientOptions,
   KubeConfigError,
-  KubeNetworkError,
+  NetworkError,
   type KubeObject,
   type ListOptions,
   type ListPage,

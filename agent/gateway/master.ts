@@ -1,14 +1,23 @@
 /**
  * The four Master endpoints (master-protocol §1) over native `fetch`: snapshot push (gzipped with
  * `node:zlib`), heartbeat, command long poll and result report. Every non-2xx answer becomes a
- * {@linkcode MasterError}; a request that got no answer becomes a {@linkcode MasterNetworkError}; a 2xx answer
+ * {@linkcode MasterError}; a request that got no answer becomes a {@linkcode NetworkError} (the class the
+ * Kubernetes client throws too, with the whole cause chain: an untrusted certificate says so); a 2xx answer
  * whose body cannot be understood becomes a {@linkcode MasterProtocolError}. Callers branch on the class and on
  * `status`, never on message text.
  *
  * @module
  */
 
-import { formatBytes, readBounded, readLimited } from "../http.ts";
+import {
+  formatBytes,
+  MAX_ERROR_BODY,
+  NetworkError,
+  readBounded,
+  readErrorBody,
+  readLimited,
+  requestFailure,
+} from "../http.ts";
 import { bounded, withoutUserinfo } from "../text.ts";
 import { gzip as zlibGzip } from "node:zlib";
 import { timeoutSignal } from "../clock.ts";
@@ -26,8 +35,6 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 export const DEFAULT_POLL_TIMEOUT_MS = 90_000;
 /** Default timeout of one result report (the scheduler retries on top of it). */
 export const DEFAULT_RESULT_TIMEOUT_MS = 30_000;
-/** Error bodies are read up to this size: a proxy's HTML page does not belong in a log line. */
-const MAX_ERROR_BODY = 64 * 1024;
 /**
  * Largest poll answer read. A command is small (the biggest, `apply_manifests`, carries a few manifests); the
  * read stops here, so a hostile or broken Master can raise the agent's memory by about this much, not more.
@@ -186,27 +193,8 @@ export class MasterError extends Error {
   }
 }
 
-/** Why a request to the Master got no answer. */
-export type MasterNetworkFailure = "timeout" | "aborted" | "connection";
-
-/** A request that got no (complete) answer: refused, reset, DNS, TLS, timeout, or aborted by the caller. */
-export class MasterNetworkError extends Error {
-  override readonly name = "MasterNetworkError";
-  /** What went wrong. */
-  readonly failure: MasterNetworkFailure;
-  /** HTTP method of the failed request. */
-  readonly method: string;
-  /** Path of the failed request. */
-  readonly path: string;
-
-  constructor(failure: MasterNetworkFailure, method: string, path: string, options?: { cause?: unknown }) {
-    const cause = options?.cause instanceof Error ? options.cause.message : String(options?.cause ?? failure);
-    super(`Cannot ${method} "${path}": ${failure}: ${cause}`, { cause: options?.cause });
-    this.failure = failure;
-    this.method = method;
-    this.path = path;
-  }
-}
+/** A request to the Master that got no (complete) answer: the network error both HTTP clients throw. */
+export { NetworkError, type NetworkFailure } from "../http.ts";
 
 /** A 2xx answer whose body is not what the protocol promises (for example a poll answer that is not JSON). */
 export class MasterProtocolError extends Error {
@@ -218,7 +206,7 @@ export class MasterProtocolError extends Error {
  * 408/429. A 4xx means the Master understood and refused; sending it again gives the same answer.
  */
 export function isRetriableMasterError(error: unknown): boolean {
-  if (error instanceof MasterNetworkError) return error.failure !== "aborted";
+  if (error instanceof NetworkError) return error.failure !== "aborted";
   if (error instanceof MasterError) {
     return error.status >= 500 || error.status === 408 || error.status === 429;
   }
@@ -467,23 +455,13 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
         });
       }
       if (response.status < 200 || response.status > 299) {
-        const body = await readBounded(response, MAX_ERROR_BODY).catch(() => "");
+        const body = await readErrorBody(response);
         throw new MasterError({ status: response.status, method: request.method, path: request.path, body });
       }
       return await read(response);
     } catch (error) {
       if (error instanceof MasterError || error instanceof MasterProtocolError) throw error;
-      if (timeout.signal.aborted && !request.signal?.aborted) {
-        throw new MasterNetworkError("timeout", request.method, request.path, {
-          cause: timeout.signal.reason,
-        });
-      }
-      if (request.signal?.aborted) {
-        throw new MasterNetworkError("aborted", request.method, request.path, {
-          cause: request.signal.reason,
-        });
-      }
-      throw new MasterNetworkError("connection", request.method, request.path, { cause: error });
+      throw requestFailure(request, error, timeout.signal);
     } finally {
       timeout.clear();
     }
