@@ -16,10 +16,10 @@ import type { WatcherEvent } from "../../agent/informer/watcher.ts";
 import {
   KubeApiError,
   type KubeClient,
-  NetworkError,
   type KubeObject,
   type ListOptions,
   type ListPage,
+  NetworkError,
   type Status,
   type WatchEvent,
   type WatchOptions,

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import {
   MasterError,
-  NetworkError,
   MasterProtocolError,
   type MasterRequestOptions,
+  NetworkError,
 } from "../../agent/gateway/mod.ts";
 import { CommandLoops, type CommandOutcome } from "../../agent/scheduler/mod.ts";
 import type { Command, Result } from "../../model/mod.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NetworkError, type MasterRequestOptions } from "../../agent/gateway/mod.ts";
+import { type MasterRequestOptions, NetworkError } from "../../agent/gateway/mod.ts";
 import { HeartbeatLoop, type HeartbeatOutcome } from "../../agent/scheduler/mod.ts";
 import { FakeClock } from "../support/fake_clock.ts";
 import { recordingLogger } from "./_support.ts";

@@ -3,8 +3,8 @@ import {
   HttpMasterGateway,
   MasterError,
   type MasterGateway,
-  NetworkError,
   type MasterRequestOptions,
+  NetworkError,
   type PushSnapshotResult,
 } from "../../agent/gateway/mod.ts";
 import {
