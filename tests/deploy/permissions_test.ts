@@ -118,3 +118,26 @@ Deno.test("the Dockerfile compiles through the compile task, so the image has th
   assert.match(dockerfile, /FROM gcr\.io\/distroless\/cc-debian12:nonroot/);
   assert.match(dockerfile, /FROM denoland\/deno:[a-z]+-2\.9\.6 AS build/);
 });
+
+Deno.test("startFlags() returns the set's flags, the task's own flags, then its V8 settings", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const write = (start: string, permissions?: unknown) =>
+      Deno.writeTextFile(file, JSON.stringify({ permissions, tasks: { start } }));
+    await write("deno run -P=agent --allow-run --v8-flags=--max-old-space-size=256 agent/main.ts", {
+      agent: { net: true, env: ["A"] },
+    });
+    assert.deepEqual(await startFlags(new URL(`file://${file}`)), [
+      "--allow-net",
+      "--allow-env=A",
+      "--allow-run",
+      "--v8-flags=--max-old-space-size=256",
+    ]);
+    await write("deno run --allow-net --v8-flags=--jitless agent/main.ts");
+    assert.deepEqual(await startFlags(new URL(`file://${file}`)), ["--allow-net", "--v8-flags=--jitless"]);
+    await write("deno run -P=missing agent/main.ts", { agent: { net: true } });
+    await assert.rejects(startFlags(new URL(`file://${file}`)), /permission set "missing"/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
