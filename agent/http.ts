@@ -129,9 +129,13 @@ export interface FailedRequest {
 }
 
 /**
- * Maps a failure of `fetch`, or of reading an answer's body, to a {@linkcode NetworkError}: `timeout` when the
- * request's own deadline fired (and the caller did not abort), `aborted` when the caller did, `connection`
- * otherwise, with the cause kept. A {@linkcode NetworkError} is returned as it is.
+ * Maps a failure of `fetch`, or of reading an answer's body, to a {@linkcode NetworkError}:
+ * - `timeout` when the request's own deadline fired and the caller did not abort, or when the caller's signal
+ *   fired with a `TimeoutError` reason (a caller's deadline, such as a command's);
+ * - `aborted` when the caller aborted for any other reason (a stop: not worth retrying);
+ * - `connection` otherwise (refused, reset, DNS, TLS), with the whole cause chain.
+ *
+ * A {@linkcode NetworkError} is returned as it is.
  */
 export function requestFailure(request: FailedRequest, error: unknown, timeout?: AbortSignal): NetworkError {
   const { method, path, signal } = request;
@@ -139,12 +143,17 @@ export function requestFailure(request: FailedRequest, error: unknown, timeout?:
   if (timeout?.aborted && !signal?.aborted) {
     return new NetworkError("timeout", method, path, { cause: timeout.reason });
   }
-  if (signal?.aborted) return new NetworkError("aborted", method, path, { cause: signal.reason });
-  if (error instanceof DOMException && error.name === "TimeoutError") {
-    return new NetworkError("timeout", method, path, { cause: error });
+  if (signal?.aborted) {
+    const failure = isTimeoutError(signal.reason) ? "timeout" : "aborted";
+    return new NetworkError(failure, method, path, { cause: signal.reason });
   }
+  if (isTimeoutError(error)) return new NetworkError("timeout", method, path, { cause: error });
   if (error instanceof DOMException && error.name === "AbortError") {
     return new NetworkError("aborted", method, path, { cause: error });
   }
   return new NetworkError("connection", method, path, { cause: error });
+}
+
+function isTimeoutError(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "TimeoutError";
 }

@@ -47,6 +47,13 @@ Deno.test("requestFailure() classifies a failed request the same way for both cl
       message: /aborted: stopping$/,
     },
     {
+      name: "the caller's own deadline (a TimeoutError reason) is a timeout",
+      error: new DOMException("drain stopped at the command deadline", "TimeoutError"),
+      signal: aborted(new DOMException("drain stopped at the command deadline", "TimeoutError")),
+      failure: "timeout",
+      message: /timeout: drain stopped at the command deadline$/,
+    },
+    {
       name: "body read failed with the deadline's reason",
       error: deadline,
       failure: "timeout",
