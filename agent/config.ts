@@ -21,8 +21,6 @@ export interface AgentConfig {
   masterToken: string;
   /** Path of a PEM CA bundle for an HTTPS Master (`AGENT_MASTER_CA_FILE`). */
   masterCaFile: string;
-  /** Kubeconfig path; empty tries KUBECONFIG, in-cluster, then `~/.kube/config` (`AGENT_KUBECONFIG`). */
-  kubeconfig: string;
   /** Kubeconfig context; empty means the current context (`AGENT_KUBE_CONTEXT`). */
   kubeContext: string;
   /** Snapshot push period; default 10 s (`AGENT_SNAPSHOT_INTERVAL`). */
@@ -99,31 +97,64 @@ export interface AgentConfig {
   podName: string;
 }
 
-type Kind = "string" | "url" | "duration" | "bool" | "int" | "list" | "addr" | "enum";
-
 /** What the items of a `list` setting must be. */
 type ListItems = "action" | "kind" | "namespace";
 
-/** One environment variable. */
-export interface Setting {
+/**
+ * The kinds that can fill a field of type `T`, with the options each takes: a `duration` cannot fill a `string`, an
+ * `enum` lists only values of the field's union (`aliases` maps other spellings onto them).
+ */
+type KindOf<T> = [T] extends [boolean] ? { kind: "bool" }
+  : [T] extends [number] ? {
+      kind: "duration" | "int";
+      /** Inclusive bounds (milliseconds for a `duration`). */
+      min?: number;
+      max?: number;
+    }
+  : [T] extends [string[]] ? {
+      kind: "list";
+      /** Items checked against the known actions, watched kinds or the namespace name rule. */
+      items?: ListItems;
+    }
+  : string extends T ? { kind: "string" | "url" | "addr" }
+  : [T] extends [string] ? {
+      kind: "enum";
+      /** The allowed values, compared in lower case. */
+      values: readonly T[];
+      /** Other accepted spellings and the value each stands for. */
+      aliases?: Readonly<Record<string, T>>;
+    }
+  : never;
+
+/** One environment variable and the field of {@linkcode AgentConfig} it fills. */
+type ConfigSetting<K extends keyof AgentConfig> =
+  & {
+    env: string;
+    /** The field it fills. */
+    key: K;
+    /** The text used when the variable is unset (or empty, except for an `addr`). */
+    default: string;
+    help: string;
+  }
+  & KindOf<AgentConfig[K]>;
+
+/** A variable another layer reads itself; listed here for `--help` and the env permission. */
+interface ExternalSetting {
   env: string;
-  key: keyof AgentConfig;
-  kind: Kind;
+  key?: undefined;
+  kind: "string";
   default: string;
   help: string;
-  /** Allowed values of an `enum`. */
-  values?: readonly string[];
-  /** Inclusive bounds of an `int` or `duration` (milliseconds). */
-  min?: number;
-  max?: number;
-  /** Read for compatibility with the Go agent; has no effect here. */
-  ignored?: boolean;
-  /** Items of a `list` checked against the known actions, watched kinds or the namespace name rule. */
-  items?: ListItems;
 }
 
+/**
+ * One environment variable: a mapped type keyed on {@linkcode AgentConfig}, so a setting whose kind cannot produce
+ * its field's type does not compile.
+ */
+export type Setting = { [K in keyof AgentConfig]-?: ConfigSetting<K> }[keyof AgentConfig] | ExternalSetting;
+
 /** Every setting, in `--help` order. */
-export const SETTINGS: readonly Setting[] = [
+const TABLE = [
   {
     env: "AGENT_CLUSTER_ID",
     key: "clusterId",
@@ -153,8 +184,8 @@ export const SETTINGS: readonly Setting[] = [
     help: "PEM CA bundle for an HTTPS Master",
   },
   {
+    // No field: the Kubernetes connection layer (`loadConnectionConfig`) reads it, first in its lookup order.
     env: "AGENT_KUBECONFIG",
-    key: "kubeconfig",
     kind: "string",
     default: "",
     help: "kubeconfig path; then KUBECONFIG, in-cluster, ~/.kube/config",
@@ -245,7 +276,8 @@ export const SETTINGS: readonly Setting[] = [
     key: "logLevel",
     kind: "enum",
     default: "info",
-    values: ["debug", "info", "warning", "warn", "error"],
+    values: ["debug", "info", "warning", "error"],
+    aliases: { warn: "warning" },
     help: "debug, info, warning or error",
   },
   {
@@ -422,7 +454,14 @@ export const SETTINGS: readonly Setting[] = [
     default: "",
     help: "identity in the Lease; empty = hostname",
   },
-];
+] satisfies Setting[];
+
+/** The fields of {@linkcode AgentConfig} no setting fills; `SETTINGS` does not compile unless this is `never`. */
+type Unfilled = Exclude<keyof AgentConfig, (typeof TABLE)[number]["key"]>;
+
+/** Every setting, in `--help` order; every field of {@linkcode AgentConfig} is filled by one. */
+export const SETTINGS: readonly Setting[] & ([Unfilled] extends [never] ? unknown : { unfilled: Unfilled }) =
+  TABLE;
 
 /** Go agent settings we accept and ignore (OpenTelemetry / ClickHouse is not part of this agent). */
 export const IGNORED_SETTINGS: readonly string[] = [
@@ -483,7 +522,10 @@ export function formatDuration(ms: number): string {
   return `${hours ? `${hours}h` : ""}${minutes ? `${minutes}m` : ""}${seconds ? `${seconds}s` : ""}`;
 }
 
-function parseValue(setting: Setting, raw: string): { value?: unknown; problem?: string } {
+/** A parsed value: what any field of {@linkcode AgentConfig} can hold. */
+type Value = AgentConfig[keyof AgentConfig];
+
+function parseValue(setting: Setting, raw: string): { value?: Value; problem?: string } {
   const text = raw.trim();
   // A URL's userinfo is a credential: never echoed, not even in a configuration error.
   const shown = setting.kind === "url" ? withoutUserinfo(raw) : raw;
@@ -547,8 +589,10 @@ function parseValue(setting: Setting, raw: string): { value?: unknown; problem?:
     }
     case "enum": {
       const lower = text.toLowerCase();
-      if (!setting.values?.includes(lower)) return bad(`must be one of ${setting.values?.join(", ")}`);
-      return { value: lower === "warn" ? "warning" : lower };
+      for (const value of setting.values) if (value === lower) return { value };
+      const alias = setting.aliases?.[lower];
+      if (alias !== undefined) return { value: alias };
+      return bad(`must be one of ${[...setting.values, ...Object.keys(setting.aliases ?? {})].join(", ")}`);
     }
   }
 }
@@ -575,9 +619,10 @@ function listItemProblem(items: ListItems | undefined, item: string): string | u
 
 /** Reads every setting from `env`; throws {@linkcode ConfigError} listing all bad values. */
 export function loadConfig(env: Record<string, string | undefined>): AgentConfig {
-  const config: Record<string, unknown> = {};
+  const config: Partial<Record<keyof AgentConfig, Value>> = {};
   const problems: string[] = [];
   for (const setting of SETTINGS) {
+    if (setting.key === undefined) continue;
     const raw = env[setting.env];
     // An empty value means "default", as in the Go agent, except for an address, where it switches the server off.
     const useDefault = raw === undefined || (raw === "" && setting.kind !== "addr");
@@ -586,7 +631,18 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
     else config[setting.key] = value;
   }
   if (problems.length) throw new ConfigError(problems);
-  return config as unknown as AgentConfig;
+  if (!isComplete(config)) throw new Error("Cannot load configuration: a field has no setting");
+  return config;
+}
+
+/**
+ * True when every field has a value. Each value came from its own setting, whose kind the {@linkcode Setting}
+ * type ties to the field's type, so presence is all that is left to check.
+ */
+function isComplete(
+  config: Partial<Record<keyof AgentConfig, Value>>,
+): config is typeof config & AgentConfig {
+  return SETTINGS.every((setting) => setting.key === undefined || config[setting.key] !== undefined);
 }
 
 /** The `--help` text: every setting with its default. */

@@ -1,6 +1,8 @@
 /**
- * `deno task compile`: `deno compile` of `agent/main.ts` into one binary with exactly the permission flags of
- * `deno task start` (read from deno.json, so the two cannot drift).
+ * `deno task compile`: `deno compile` of `agent/main.ts` into one binary with exactly the permissions and V8
+ * settings of `deno task start` (read from deno.json, so the two cannot drift). The permissions are written once,
+ * as the `agent` permission set of deno.json (`deno run -P=agent`); {@linkcode startFlags} spells the set out as
+ * `--allow-*` flags, which every `deno run` and `deno compile` understands the same way.
  *
  * `deno compile` needs the `denort` runtime of the running Deno version: it downloads it from Deno's servers once
  * and caches it in `DENO_DIR`. Where that download fails (a machine without internet access, like this project's
@@ -19,7 +21,7 @@
  * @module
  */
 
-/** The permission flags of a task command line (`--allow-*`, `--deny-*`). */
+/** The permission flags of a task command line (`--allow-*`, `--deny-*`), as written in it. */
 export function permissionFlags(task: string): string[] {
   return task.split(/\s+/).filter((word) => word.startsWith("--allow-") || word.startsWith("--deny-"));
 }
@@ -29,14 +31,78 @@ export function v8Flags(task: string): string[] {
   return task.split(/\s+/).filter((word) => word.startsWith("--v8-flags="));
 }
 
-/** Reads the `start` task's flags from deno.json: permissions, then V8 settings. */
+/** The name of the permission set a task loads (`-P=NAME`, `--permission-set=NAME`), or `undefined`. */
+export function permissionSetName(task: string): string | undefined {
+  for (const word of task.split(/\s+/)) {
+    const match = /^(?:-P|--permission-set)(?:=(.*))?$/.exec(word);
+    // `-P` alone loads the set called `default`.
+    if (match) return match[1] || "default";
+  }
+  return undefined;
+}
+
+/** The permissions a deno.json permission set can hold, in the order their flags are written. */
+const PERMISSIONS = ["net", "read", "write", "env", "sys", "run", "ffi", "import"] as const;
+
+/** `true` → `--allow-x`, `false` → nothing, a list of strings → `--allow-x=a,b`; anything else is refused. */
+function permissionFlag(mode: "allow" | "deny", name: string, value: unknown): string[] {
+  if (value === false) return [];
+  if (value === true) return [`--${mode}-${name}`];
+  if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === "string")) {
+    return [`--${mode}-${name}=${value.join(",")}`];
+  }
+  throw new Error(`Cannot turn ${name}.${mode} = ${JSON.stringify(value)} into a flag`);
+}
+
+/**
+ * The `--allow-*` / `--deny-*` flags equivalent to a deno.json permission set (each permission `true`, a list, or
+ * `{ allow, deny }`). A shape it does not know (an unknown permission, `ignore`, `all`) is an error rather than a
+ * permission silently left out.
+ */
+export function permissionSetFlags(set: Record<string, unknown>, name = "the permission set"): string[] {
+  const unknown = Object.keys(set).filter((key) => !(PERMISSIONS as readonly string[]).includes(key));
+  if (unknown.length) throw new Error(`Cannot turn ${name} into flags: unsupported ${unknown.join(", ")}`);
+  const flags: string[] = [];
+  for (const permission of PERMISSIONS) {
+    const value = set[permission];
+    if (value === undefined) continue;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      flags.push(...permissionFlag("allow", permission, value));
+      continue;
+    }
+    const rules: Record<string, unknown> = { ...value };
+    const extra = Object.keys(rules).filter((key) => key !== "allow" && key !== "deny");
+    if (extra.length) {
+      throw new Error(`Cannot turn ${name} into flags: unsupported ${permission}.${extra[0]}`);
+    }
+    if (rules.allow !== undefined) flags.push(...permissionFlag("allow", permission, rules.allow));
+    if (rules.deny !== undefined) flags.push(...permissionFlag("deny", permission, rules.deny));
+  }
+  return flags;
+}
+
+/**
+ * Everything `deno run` or `deno compile` needs to run the agent as `deno task start` does: the task's permission
+ * set spelled out as flags, the task's own `--allow-*`/`--deny-*` words, then its V8 settings.
+ */
 export async function startFlags(
   denoJson: URL = new URL("../deno.json", import.meta.url),
 ): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(denoJson)) as { tasks?: Record<string, string> };
+  const config = JSON.parse(await Deno.readTextFile(denoJson)) as {
+    tasks?: Record<string, string>;
+    permissions?: Record<string, Record<string, unknown>>;
+  };
   const start = config.tasks?.start;
   if (!start) throw new Error(`Cannot find the "start" task in ${denoJson.pathname}`);
-  return [...permissionFlags(start), ...v8Flags(start)];
+  const setName = permissionSetName(start);
+  const set = setName === undefined ? undefined : config.permissions?.[setName];
+  if (setName !== undefined && !set) {
+    throw new Error(
+      `Cannot find the permission set "${setName}" of the "start" task in ${denoJson.pathname}`,
+    );
+  }
+  const fromSet = set ? permissionSetFlags(set, `permission set "${setName}"`) : [];
+  return [...fromSet, ...permissionFlags(start), ...v8Flags(start)];
 }
 
 /** The command line of `deno task compile`. */

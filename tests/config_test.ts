@@ -164,3 +164,19 @@ Deno.test("loadConfig() never echoes credentials of a bad master URL", () => {
   assert.match(error.message, /AGENT_MASTER_URL="ftp:\/\/\*\*\*@master:21"/);
   assert.ok(!error.message.includes("hunter2"));
 });
+
+Deno.test("loadConfig() fills one field per setting; AGENT_KUBECONFIG is left to the connection layer", () => {
+  const config = loadConfig({ AGENT_KUBECONFIG: "/tmp/kubeconfig" });
+  const keys = SETTINGS.flatMap((setting) => setting.key === undefined ? [] : [setting.key]);
+  assert.deepEqual(Object.keys(config).sort(), [...keys].sort());
+  assert.equal(new Set(keys).size, keys.length, "no field is filled twice");
+  assert.ok(!("kubeconfig" in config), "loadConnectionConfig() reads AGENT_KUBECONFIG itself");
+  assert.ok(SETTINGS.some((setting) => setting.env === "AGENT_KUBECONFIG"), "still listed for --help");
+});
+
+Deno.test("an enum setting accepts its values and aliases, and names both when refusing", () => {
+  assert.equal(loadConfig({ AGENT_LOG_LEVEL: "WARN" }).logLevel, "warning");
+  assert.equal(loadConfig({ AGENT_LOG_LEVEL: "error" }).logLevel, "error");
+  const error = configError(() => loadConfig({ AGENT_LOG_LEVEL: "loud" }));
+  assert.match(error.message, /AGENT_LOG_LEVEL="loud": must be one of debug, info, warning, error, warn/);
+});

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { KubeApiError, KubeNetworkError } from "../sdk/mod.ts";
+import { KubeApiError, NetworkError } from "../sdk/mod.ts";
 import type { Status } from "../sdk/mod.ts";
 
 /** What kind of failure an informer saw; metrics count errors by it. */
@@ -69,7 +69,7 @@ export function classify(error: unknown, phase: "list" | "watch"): InformerError
     };
   }
   if (error instanceof IdleStreamError) return { kind: "idle", phase, message: error.message };
-  if (error instanceof KubeNetworkError) return { kind: "network", phase, message: error.message };
+  if (error instanceof NetworkError) return { kind: "network", phase, message: error.message };
   if (error instanceof Error && error.name === "WatchDecodeError") {
     return { kind: "decode", phase, message: error.message };
   }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { KubeNetworkError } from "./errors.ts";
+import { NetworkError } from "./errors.ts";
 import { RestTransport, type RestTransportOptions } from "./rest.ts";
 import { queryParams } from "./paths.ts";
 import { readWatchEvents } from "./watch.ts";
@@ -100,7 +100,7 @@ export function createKubeClient(config: ConnectionConfig, options: KubeClientOp
         yield* readWatchEvents<T>(body, { onActivity: options.onActivity, signal: options.signal });
       } catch (error) {
         if (error instanceof Error && error.name === "WatchDecodeError") throw error;
-        throw new KubeNetworkError(options.signal?.aborted ? "aborted" : "stream", "WATCH", path, {
+        throw new NetworkError(options.signal?.aborted ? "aborted" : "stream", "WATCH", path, {
           cause: error,
         });
       } finally {

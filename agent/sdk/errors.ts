@@ -1,6 +1,6 @@
 /**
  * Errors of the connection layer. A non-2xx answer is a {@linkcode KubeApiError}; a request that never got an
- * answer (refused, reset, DNS, TLS, timeout) is a {@linkcode KubeNetworkError}. Callers branch on `reason` and
+ * answer (refused, reset, DNS, TLS, timeout) is a {@linkcode NetworkError}. Callers branch on `reason` and
  * `status`, never on message text.
  *
  * @module
@@ -73,41 +73,11 @@ export class KubeApiError extends Error {
   }
 }
 
-/** Why a request got no HTTP answer. */
-export type NetworkFailure = "timeout" | "aborted" | "connection" | "stream";
-
-/** A request that got no (complete) answer: connection refused or reset, TLS failure, timeout, broken stream. */
-export class KubeNetworkError extends Error {
-  /** Error name, `KubeNetworkError`. */
-  override readonly name = "KubeNetworkError";
-  /** What went wrong. */
-  readonly failure: NetworkFailure;
-  /** HTTP method of the failed request. */
-  readonly method: string;
-  /** Path (without query) of the failed request. */
-  readonly path: string;
-
-  /** Builds the error from the failure kind, the request and the underlying cause. */
-  constructor(failure: NetworkFailure, method: string, path: string, options?: { cause?: unknown }) {
-    const cause = causeChain(options?.cause ?? failure);
-    super(`Cannot ${method} "${path}": ${failure}: ${cause}`, { cause: options?.cause });
-    this.failure = failure;
-    this.method = method;
-    this.path = path;
-  }
-}
-
-/** Joins the messages of an error and its causes: fetch hides the TLS reason (`UnknownIssuer`) two levels down. */
-function causeChain(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
-    const message = current instanceof Error ? current.message : String(current);
-    if (message && !parts.includes(message)) parts.push(message);
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return parts.join(": ");
-}
+/**
+ * A request that got no (complete) answer is a {@linkcode NetworkError}, the same class the Master gateway
+ * throws: one mapping of timeouts, aborts, connection and TLS failures for both clients (`agent/http.ts`).
+ */
+export { NetworkError, type NetworkFailure } from "../http.ts";
 
 /** The canonical reason for an HTTP status, used when an answer had no `Status` body. */
 export function reasonForStatus(status: number): StatusReason {

@@ -1,14 +1,14 @@
 /**
  * One HTTP seam to the API server: credentials per request, TLS through `Deno.createHttpClient`, timeouts, and
- * the mapping of failures to {@linkcode KubeApiError} / {@linkcode KubeNetworkError}.
+ * the mapping of failures to {@linkcode KubeApiError} / {@linkcode NetworkError}.
  *
  * @module
  */
 
-import { formatBytes, readBounded, readLimited } from "../http.ts";
+import { formatBytes, NetworkError, readErrorBody, readLimited, requestFailure } from "../http.ts";
 import { requestUrl } from "./paths.ts";
 import { timeoutSignal } from "../clock.ts";
-import { KubeApiError, KubeNetworkError } from "./errors.ts";
+import { KubeApiError } from "./errors.ts";
 import type { ConnectionConfig, Credentials, Status } from "./types.ts";
 
 /** A `fetch` compatible function; injected in tests. */
@@ -75,8 +75,6 @@ export interface RestResponse {
 
 /** Default timeout of ordinary requests. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-/** Error bodies are read up to this size; a proxy's HTML page does not belong in a log line. */
-const MAX_ERROR_BODY = 64 * 1024;
 
 /** Sends requests to one API server. */
 export class RestTransport {
@@ -98,7 +96,7 @@ export class RestTransport {
     return this.#config.server;
   }
 
-  /** Sends a request; non-2xx answers throw {@linkcode KubeApiError}, transport failures {@linkcode KubeNetworkError}. */
+  /** Sends a request; non-2xx answers throw {@linkcode KubeApiError}, transport failures {@linkcode NetworkError}. */
   async send(request: RestRequest): Promise<RestResponse> {
     let response = await this.#attempt(request);
     if (response.response.status === 401) {
@@ -140,7 +138,7 @@ export class RestTransport {
     try {
       return JSON.parse(body) as T;
     } catch (error) {
-      throw new KubeNetworkError("stream", request.method, request.path, { cause: error });
+      throw new NetworkError("stream", request.method, request.path, { cause: error });
     }
   }
 
@@ -194,10 +192,7 @@ export class RestTransport {
       return { response, done };
     } catch (error) {
       done();
-      if (timeout?.signal.aborted && !request.signal?.aborted) {
-        throw new KubeNetworkError("timeout", request.method, request.path, { cause: timeout.signal.reason });
-      }
-      throw networkError(request, error);
+      throw requestFailure(request, error, timeout?.signal);
     }
   }
 
@@ -230,31 +225,18 @@ function authorizationHeader(credentials: Credentials): string | undefined {
   return undefined;
 }
 
-/** Maps a fetch or body failure to a {@linkcode KubeNetworkError}. */
+/** Maps a fetch or body failure to a {@linkcode NetworkError}; the API's own errors pass through. */
 export function networkError(
   request: Pick<RestRequest, "method" | "path" | "signal">,
   error: unknown,
 ): Error {
-  if (
-    error instanceof KubeApiError || error instanceof KubeNetworkError ||
-    error instanceof KubeResponseTooLargeError
-  ) return error;
-  if (error instanceof DOMException && error.name === "TimeoutError") {
-    return new KubeNetworkError("timeout", request.method, request.path, { cause: error });
-  }
-  if (request.signal?.aborted || (error instanceof DOMException && error.name === "AbortError")) {
-    return new KubeNetworkError("aborted", request.method, request.path, { cause: error });
-  }
-  return new KubeNetworkError("connection", request.method, request.path, { cause: error });
+  if (error instanceof KubeApiError || error instanceof KubeResponseTooLargeError) return error;
+  return requestFailure(request, error);
 }
 
 async function toApiError(request: RestRequest, response: Response): Promise<KubeApiError> {
-  let text = "";
-  try {
-    text = await readBounded(response, MAX_ERROR_BODY);
-  } catch {
-    // The status code alone still classifies the error.
-  }
+  // When even the body cannot be read, the status code alone still classifies the error.
+  const text = await readErrorBody(response);
   let status: Status | undefined;
   if (text.startsWith("{")) {
     try {

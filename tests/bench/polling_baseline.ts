@@ -21,7 +21,7 @@ import {
   type KubeObject,
   loadConnectionConfig,
 } from "../../agent/sdk/mod.ts";
-import { HttpMasterGateway } from "../../agent/gateway/master.ts";
+import { HttpMasterGateway } from "../../agent/gateway/mod.ts";
 import { SnapshotService } from "../../agent/service/snapshot.ts";
 import { SNAPSHOT_LIST_FIELDS } from "../../model/mod.ts";
 import { convertAll, sourceOf } from "./_common.ts";

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { IGNORED_SETTINGS, SETTINGS } from "../../agent/config.ts";
-import { permissionFlags, startFlags } from "../../deploy/compile.ts";
+import { permissionFlags, permissionSetFlags, permissionSetName, startFlags } from "../../deploy/compile.ts";
 
-const denoJson = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url))) as {
+const ROOT = new URL("../../", import.meta.url);
+const denoJson = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))) as {
   tasks: Record<string, string>;
 };
 
@@ -44,10 +45,71 @@ Deno.test("start task allows every variable the agent reads and nothing unlisted
   assert.deepEqual(env.filter((name) => !known.has(name)), []);
 });
 
-Deno.test("start:exec and snapshot tasks use the start flags; only start:exec may run plugins", async () => {
-  const start = await startFlags();
-  assert.deepEqual(permissionFlags(denoJson.tasks["snapshot"]), start);
-  assert.deepEqual(permissionFlags(denoJson.tasks["start:exec"]), [...start, "--allow-run"]);
+Deno.test("start, start:exec and snapshot load the one agent permission set; only start:exec may run plugins", () => {
+  for (const task of ["start", "start:exec", "snapshot"]) {
+    assert.equal(permissionSetName(denoJson.tasks[task]), "agent", `${task} loads -P=agent`);
+  }
+  assert.deepEqual(permissionFlags(denoJson.tasks["start"]), []);
+  assert.deepEqual(permissionFlags(denoJson.tasks["snapshot"]), []);
+  assert.deepEqual(permissionFlags(denoJson.tasks["start:exec"]), ["--allow-run"]);
+});
+
+Deno.test("no task command line is long: `deno task` echoes it before running", () => {
+  for (const [name, command] of Object.entries(denoJson.tasks)) {
+    assert.ok(command.length <= 200, `task ${name} is ${command.length} characters long`);
+  }
+});
+
+Deno.test("permissionSetFlags() spells a deno.json permission set out as flags, refusing shapes it does not know", () => {
+  assert.deepEqual(
+    permissionSetFlags({ env: ["A", "B"], read: true, write: false, net: { allow: ["h:1"], deny: ["h:2"] } }),
+    ["--allow-net=h:1", "--deny-net=h:2", "--allow-read", "--allow-env=A,B"],
+  );
+  assert.throws(() => permissionSetFlags({ all: true }), /unsupported all/);
+  assert.throws(() => permissionSetFlags({ read: { ignore: true } }), /unsupported read.ignore/);
+  assert.throws(() => permissionSetFlags({ env: [] }), /Cannot turn env.allow/);
+  assert.equal(permissionSetName("deno run -P agent/main.ts"), "default");
+  assert.equal(permissionSetName("deno run --permission-set=x main.ts"), "x");
+  assert.equal(permissionSetName("deno run --allow-net main.ts"), undefined);
+});
+
+/** What a process may do, as it sees it: every variable of the set, one that is not, and the other permissions. */
+async function grants(flags: string[], variables: string[]): Promise<unknown> {
+  const probe = `
+    const q = (d) => Deno.permissions.querySync(d).state;
+    const env = Object.fromEntries(${
+    JSON.stringify(variables)
+  }.map((v) => [v, q({ name: "env", variable: v })]));
+    const sys = Object.fromEntries(["hostname", "osRelease", "loadavg"].map((k) => [k, q({ name: "sys", kind: k })]));
+    console.log(JSON.stringify({
+      env, sys, net: q({ name: "net" }), read: q({ name: "read" }), write: q({ name: "write" }),
+      run: q({ name: "run" }), ffi: q({ name: "ffi" }), anyEnv: q({ name: "env" }),
+    }));`;
+  const file = await Deno.makeTempFile({ suffix: ".js" });
+  try {
+    await Deno.writeTextFile(file, probe);
+    const output = await new Deno.Command(Deno.execPath(), {
+      // The probe lives outside the repository: name the config whose permission set `-P` loads.
+      args: ["run", "--no-prompt", "--config", new URL("deno.json", ROOT).pathname, ...flags, file],
+      cwd: ROOT.pathname,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    return JSON.parse(new TextDecoder().decode(output.stdout));
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+Deno.test("startFlags() grants what `deno run -P=agent` grants, variable by variable", async () => {
+  const flags = await startFlags();
+  const variables = [...envList(flags), "NOT_AN_AGENT_SETTING"];
+  const bySet = await grants(["-P=agent"], variables);
+  assert.deepEqual(await grants(flags.filter((f) => !f.startsWith("--v8-flags=")), variables), bySet);
+  const env = (bySet as { env: Record<string, string> }).env;
+  assert.equal(env["AGENT_MASTER_URL"], "granted");
+  assert.equal(env["NOT_AN_AGENT_SETTING"], "prompt", "the probe can tell a missing grant");
 });
 
 Deno.test("the Dockerfile compiles through the compile task, so the image has the start flags", async () => {
@@ -55,4 +117,27 @@ Deno.test("the Dockerfile compiles through the compile task, so the image has th
   assert.match(dockerfile, /RUN deno task compile --output \/app\/atlhyper-agent/);
   assert.match(dockerfile, /FROM gcr\.io\/distroless\/cc-debian12:nonroot/);
   assert.match(dockerfile, /FROM denoland\/deno:[a-z]+-2\.9\.6 AS build/);
+});
+
+Deno.test("startFlags() returns the set's flags, the task's own flags, then its V8 settings", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const write = (start: string, permissions?: unknown) =>
+      Deno.writeTextFile(file, JSON.stringify({ permissions, tasks: { start } }));
+    await write("deno run -P=agent --allow-run --v8-flags=--max-old-space-size=256 agent/main.ts", {
+      agent: { net: true, env: ["A"] },
+    });
+    assert.deepEqual(await startFlags(new URL(`file://${file}`)), [
+      "--allow-net",
+      "--allow-env=A",
+      "--allow-run",
+      "--v8-flags=--max-old-space-size=256",
+    ]);
+    await write("deno run --allow-net --v8-flags=--jitless agent/main.ts");
+    assert.deepEqual(await startFlags(new URL(`file://${file}`)), ["--allow-net", "--v8-flags=--jitless"]);
+    await write("deno run -P=missing agent/main.ts", { agent: { net: true } });
+    await assert.rejects(startFlags(new URL(`file://${file}`)), /permission set "missing"/);
+  } finally {
+    await Deno.remove(file);
+  }
 });

@@ -5,11 +5,12 @@ import {
   HttpMasterGateway,
   isRetriableMasterError,
   MasterError,
-  MasterNetworkError,
   MasterProtocolError,
+  NetworkError,
   parsePollResponse,
 } from "../../agent/gateway/mod.ts";
 import { startFakeMaster } from "../support/fake_master.ts";
+import { certificates } from "../support/fake_apiserver/tls.ts";
 
 const EXECUTED_AT = "2026-01-01T00:00:00Z";
 
@@ -212,14 +213,14 @@ Deno.test("HttpMasterGateway turns non-2xx answers into MasterError with the bod
   });
 });
 
-Deno.test("HttpMasterGateway reports network failures as MasterNetworkError", async (t) => {
+Deno.test("HttpMasterGateway reports network failures as NetworkError", async (t) => {
   await t.step("connection refused", async () => {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = listener.addr.port;
     listener.close();
     using gateway = new HttpMasterGateway({ masterUrl: `http://127.0.0.1:${port}`, clusterId: "c1" });
     const error = await gateway.heartbeat().catch((e) => e);
-    assert.ok(error instanceof MasterNetworkError);
+    assert.ok(error instanceof NetworkError);
     assert.equal(error.failure, "connection");
     assert.equal(isRetriableMasterError(error), true);
   });
@@ -228,7 +229,7 @@ Deno.test("HttpMasterGateway reports network failures as MasterNetworkError", as
     await using master = startFakeMaster({ holdMs: 5_000 });
     using gateway = new HttpMasterGateway({ masterUrl: master.url, clusterId: "c1", pollTimeoutMs: 50 });
     const error = await gateway.pollCommand("ops").catch((e) => e);
-    assert.ok(error instanceof MasterNetworkError);
+    assert.ok(error instanceof NetworkError);
     assert.equal(error.failure, "timeout");
   });
 
@@ -240,7 +241,7 @@ Deno.test("HttpMasterGateway reports network failures as MasterNetworkError", as
     await master.waitForPoller("ops");
     controller.abort();
     const error = await polling;
-    assert.ok(error instanceof MasterNetworkError);
+    assert.ok(error instanceof NetworkError);
     assert.equal(error.failure, "aborted");
     assert.equal(isRetriableMasterError(error), false);
   });
@@ -251,9 +252,42 @@ Deno.test("HttpMasterGateway reports network failures as MasterNetworkError", as
     });
     using gateway = new HttpMasterGateway({ masterUrl: master.url, clusterId: "c1", heartbeatTimeoutMs: 50 });
     const error = await gateway.heartbeat().catch((e) => e);
-    assert.ok(error instanceof MasterNetworkError);
+    assert.ok(error instanceof NetworkError);
     assert.equal(error.failure, "timeout");
   });
+});
+
+Deno.test("HttpMasterGateway over HTTPS: an untrusted certificate reports the TLS reason, a trusted one works", async (t) => {
+  const certs = await certificates("ec");
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: certs.serverCertPem,
+    key: certs.serverKeyPem,
+    onListen: () => {},
+    // The handshake failure is the test's point: the server's own log of it is noise.
+    onError: () => new Response("error", { status: 500 }),
+  }, () => Response.json({ status: "ok" }));
+  const masterUrl = `https://127.0.0.1:${server.addr.port}`;
+  try {
+    await t.step("certificate signed by a CA the agent does not trust", async () => {
+      using gateway = new HttpMasterGateway({ masterUrl, clusterId: "c1", heartbeatTimeoutMs: 10_000 });
+      const error = await gateway.heartbeat().catch((e) => e);
+      assert.ok(error instanceof NetworkError, String(error));
+      assert.equal(error.failure, "connection");
+      assert.equal(error.path, "/agent/heartbeat");
+      // Before the shared mapping the message stopped at "connection: fetch failed".
+      assert.match(error.message, /connection: .*(UnknownIssuer|certificate)/i);
+      assert.doesNotMatch(error.message, /connection: fetch failed$/);
+    });
+
+    await t.step("the same server with its CA configured", async () => {
+      using gateway = new HttpMasterGateway({ masterUrl, clusterId: "c1", caCertPem: certs.caPem });
+      await gateway.heartbeat();
+    });
+  } finally {
+    await server.shutdown();
+  }
 });
 
 Deno.test("createMasterGateway() reads a CA file and rejects bad settings", async (t) => {

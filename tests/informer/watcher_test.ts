@@ -16,10 +16,10 @@ import type { WatcherEvent } from "../../agent/informer/watcher.ts";
 import {
   KubeApiError,
   type KubeClient,
-  KubeNetworkError,
   type KubeObject,
   type ListOptions,
   type ListPage,
+  NetworkError,
   type Status,
   type WatchEvent,
   type WatchOptions,
@@ -156,7 +156,7 @@ function rv(resourceVersion: string | undefined): string {
 /** Waits until `signal` aborts, then throws as an aborted request does. */
 function hang(signal: AbortSignal | undefined): Promise<never> {
   return new Promise((_, reject) => {
-    signal?.addEventListener("abort", () => reject(new KubeNetworkError("aborted", "GET", PATH)), {
+    signal?.addEventListener("abort", () => reject(new NetworkError("aborted", "GET", PATH)), {
       once: true,
     });
   });
@@ -337,7 +337,7 @@ const ROWS: Row[] = [
     name: "watching → listed: a broken stream is an error and watches again from the last version seen",
     script: [
       { list: { resourceVersion: "5" } },
-      { watch: [added("a", "6")], then: new KubeNetworkError("stream", "GET", PATH) },
+      { watch: [added("a", "6")], then: new NetworkError("stream", "GET", PATH) },
     ],
     events: ["init", "initDone 5", "watchStarted 5", "apply a (added)", "error network (watch)"],
     requests: [LIST0, `WATCH rv="5"`, `WATCH rv="6"`],

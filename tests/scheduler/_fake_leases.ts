@@ -8,7 +8,7 @@
  * @module
  */
 import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
-import { KubeApiError, KubeNetworkError } from "../../agent/sdk/errors.ts";
+import { KubeApiError, NetworkError } from "../../agent/sdk/errors.ts";
 import type { KubeClient, RequestOptions } from "../../agent/sdk/types.ts";
 import type { FakeClock } from "../support/fake_clock.ts";
 import { stubKubeClient } from "../support/stub_kube_client.ts";
@@ -123,7 +123,7 @@ export class FakeLeaseApi {
   ): Promise<Lease> {
     const method = METHODS[verb];
     const at = this.#clock.now();
-    if (options?.signal?.aborted) return Promise.reject(new KubeNetworkError("aborted", method, path));
+    if (options?.signal?.aborted) return Promise.reject(new NetworkError("aborted", method, path));
     if (this.hang) {
       this.requests.push({ by, verb, status: 0, at });
       return this.#hangUntilDeadline(method, path, options);
@@ -163,15 +163,15 @@ export class FakeLeaseApi {
       disarm.abort();
       reject(error);
     };
-    const cancel = () => end(new KubeNetworkError("connection", method, path));
+    const cancel = () => end(new NetworkError("connection", method, path));
     this.#hung.add(cancel);
     if (options?.timeoutMs) {
       this.#clock.sleep(options.timeoutMs, disarm.signal).then(
-        () => end(new KubeNetworkError("timeout", method, path)),
+        () => end(new NetworkError("timeout", method, path)),
         () => {},
       );
     }
-    options?.signal?.addEventListener("abort", () => end(new KubeNetworkError("aborted", method, path)), {
+    options?.signal?.addEventListener("abort", () => end(new NetworkError("aborted", method, path)), {
       once: true,
       signal: disarm.signal,
     });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import {
   MasterError,
-  MasterNetworkError,
   MasterProtocolError,
   type MasterRequestOptions,
+  NetworkError,
 } from "../../agent/gateway/mod.ts";
 import { CommandLoops, type CommandOutcome } from "../../agent/scheduler/mod.ts";
 import type { Command, Result } from "../../model/mod.ts";
@@ -38,7 +38,7 @@ class FakeGateway {
     if (auto !== undefined) return auto instanceof Error ? Promise.reject(auto) : Promise.resolve(auto);
     const { promise, resolve, reject } = Promise.withResolvers<Command | null>();
     signal?.addEventListener("abort", () => {
-      reject(new MasterNetworkError("aborted", "GET", "/agent/commands", { cause: signal.reason }));
+      reject(new NetworkError("aborted", "GET", "/agent/commands", { cause: signal.reason }));
     }, { once: true });
     this.polls.push({ topic, resolve, reject });
     return promise;
@@ -47,7 +47,7 @@ class FakeGateway {
   postResult(result: Result, options: MasterRequestOptions = {}): Promise<void> {
     this.resultAttempts.push({ result, at: this.#clock.now(), options });
     if (options.signal?.aborted) {
-      return Promise.reject(new MasterNetworkError("aborted", "POST", "/agent/result"));
+      return Promise.reject(new NetworkError("aborted", "POST", "/agent/result"));
     }
     const answer = this.resultAnswers.shift() ?? this.defaultResultAnswer;
     if (answer instanceof Error) return Promise.reject(answer);
@@ -261,7 +261,7 @@ Deno.test("CommandLoops retries a result for 2 minutes, then logs the give-up wi
 Deno.test("CommandLoops reports after a network error, and gives up at once on a 4xx", async (t) => {
   await t.step("network error, then success", async () => {
     const { clock, gateway, executor, loops, controller, outcomes } = setup({ topics: ["ops"] });
-    gateway.resultAnswers = [new MasterNetworkError("connection", "POST", "/agent/result")];
+    gateway.resultAnswers = [new NetworkError("connection", "POST", "/agent/result")];
     const run = loops.run(controller.signal);
     await waitFor(() => gateway.polls.length === 1, "the first poll");
     gateway.polls[0].resolve(command("c-1"));

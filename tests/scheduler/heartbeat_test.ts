@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MasterNetworkError, type MasterRequestOptions } from "../../agent/gateway/mod.ts";
+import { type MasterRequestOptions, NetworkError } from "../../agent/gateway/mod.ts";
 import { HeartbeatLoop, type HeartbeatOutcome } from "../../agent/scheduler/mod.ts";
 import { FakeClock } from "../support/fake_clock.ts";
 import { recordingLogger } from "./_support.ts";
@@ -20,7 +20,7 @@ class FakeGateway {
     this.#clock.advance(this.latencyMs);
     const next = this.script.shift() ?? "ok";
     if (next === "fail") {
-      return Promise.reject(new MasterNetworkError("connection", "POST", "/agent/heartbeat"));
+      return Promise.reject(new NetworkError("connection", "POST", "/agent/heartbeat"));
     }
     return Promise.resolve();
   }

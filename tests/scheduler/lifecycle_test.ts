@@ -3,8 +3,8 @@ import {
   HttpMasterGateway,
   MasterError,
   type MasterGateway,
-  MasterNetworkError,
   type MasterRequestOptions,
+  NetworkError,
   type PushSnapshotResult,
 } from "../../agent/gateway/mod.ts";
 import {
@@ -55,7 +55,7 @@ class FakeGateway implements MasterGateway {
     const poll: PendingPoll = { topic, aborted: false, resolve };
     signal?.addEventListener("abort", () => {
       poll.aborted = true;
-      reject(new MasterNetworkError("aborted", "GET", "/agent/commands"));
+      reject(new NetworkError("aborted", "GET", "/agent/commands"));
     }, { once: true });
     this.polls.push(poll);
     return promise;
@@ -63,7 +63,7 @@ class FakeGateway implements MasterGateway {
 
   postResult(result: Result, options: MasterRequestOptions = {}): Promise<void> {
     if (options.signal?.aborted) {
-      return Promise.reject(new MasterNetworkError("aborted", "POST", "/agent/result"));
+      return Promise.reject(new NetworkError("aborted", "POST", "/agent/result"));
     }
     if (this.resultError) return Promise.reject(this.resultError);
     this.reported.push(result);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MasterError, MasterNetworkError, type PushSnapshotResult } from "../../agent/gateway/mod.ts";
+import { MasterError, NetworkError, type PushSnapshotResult } from "../../agent/gateway/mod.ts";
 import type { Command } from "../../model/mod.ts";
 import {
   type BuiltSnapshot,
@@ -481,7 +481,7 @@ Deno.test("PushLoop (change mode) backs off after failures, rebuilds each time a
     await waitFor(() => gateway.calls.length === i + 1, `push ${i + 1}`);
     failAt.push(clock.now() - t0);
     const slept = clock.waitForSleep();
-    gateway.calls[i].reject(new MasterNetworkError("connection", "POST", "/agent/snapshot"));
+    gateway.calls[i].reject(new NetworkError("connection", "POST", "/agent/snapshot"));
     await slept;
     if (i === 0) {
       // A change during the backoff does not cut it short.
@@ -597,7 +597,7 @@ Deno.test("PushLoop retries a failed push with backoff but never delays a beat f
   for (let i = 0; i < 6; i++) {
     await waitFor(() => gateway.calls.length === i + 1, `push ${i + 1}`);
     const slept = clock.waitForSleep();
-    gateway.calls[i].reject(new MasterNetworkError("connection", "POST", "/agent/snapshot"));
+    gateway.calls[i].reject(new NetworkError("connection", "POST", "/agent/snapshot"));
     await slept;
     clock.fireNext();
   }

@@ -21,7 +21,7 @@ import {
   isConflict,
   isNotFound,
   KubeApiError,
-  KubeNetworkError,
+  NetworkError,
 } from "../../agent/sdk/errors.ts";
 import { resourcePath } from "../../agent/sdk/paths.ts";
 import type { ConnectionConfig, KubeClient, Status } from "../../agent/sdk/types.ts";
@@ -119,13 +119,13 @@ async function apiError(promise: Promise<unknown>): Promise<KubeApiError> {
   return error;
 }
 
-/** Asserts that `promise` rejects with a {@linkcode KubeNetworkError} and returns it. */
-async function networkError(promise: Promise<unknown>): Promise<KubeNetworkError> {
+/** Asserts that `promise` rejects with a {@linkcode NetworkError} and returns it. */
+async function networkError(promise: Promise<unknown>): Promise<NetworkError> {
   const error = await promise.then(
-    () => assert.fail("expected a KubeNetworkError"),
+    () => assert.fail("expected a NetworkError"),
     (e: unknown) => e,
   );
-  assert.ok(error instanceof KubeNetworkError, `expected a KubeNetworkError, got ${error}`);
+  assert.ok(error instanceof NetworkError, `expected a NetworkError, got ${error}`);
   return error;
 }
 
@@ -546,7 +546,7 @@ function causes(error: unknown): string {
 }
 
 /** Loads a kubeconfig with `parts` and expects the first request to fail without an HTTP answer. */
-async function expectTlsFailure(path: string, parts: KubeconfigParts): Promise<KubeNetworkError> {
+async function expectTlsFailure(path: string, parts: KubeconfigParts): Promise<NetworkError> {
   await writeKubeconfig(path, parts);
   const client = createKubeClient(await loadFrom(path), { timeoutMs: 10_000 });
   try {
@@ -620,7 +620,7 @@ for (const type of ["ec", "rsa"] as const) {
       });
 
       const path = join(dir, "config.json");
-      await t.step("no client certificate: the handshake is refused (KubeNetworkError)", async () => {
+      await t.step("no client certificate: the handshake is refused (NetworkError)", async () => {
         const error = await expectTlsFailure(path, { server: server.url, caPem: certs.caPem });
         assert.match(causes(error), /CertificateRequired/);
       });

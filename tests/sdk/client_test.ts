@@ -8,7 +8,7 @@ import {
   isNotFound,
   isTooManyRequests,
   KubeApiError,
-  KubeNetworkError,
+  NetworkError,
 } from "../../agent/sdk/errors.ts";
 import { resourcePath, withQuery } from "../../agent/sdk/paths.ts";
 import type { AuthProvider, ConnectionConfig, Credentials, WatchEvent } from "../../agent/sdk/types.ts";
@@ -142,7 +142,7 @@ Deno.test("KubeClient distinguishes network failures and timeouts from API error
     listener.close();
     const client = createKubeClient(config(`http://127.0.0.1:${port}`));
     const error = await client.get("/api").catch((e) => e);
-    assert.ok(error instanceof KubeNetworkError);
+    assert.ok(error instanceof NetworkError);
     assert.equal(error.failure, "connection");
     client.close();
   });
@@ -155,7 +155,7 @@ Deno.test("KubeClient distinguishes network failures and timeouts from API error
       const client = createKubeClient(config(url), { timeoutMs: 50 });
       const error = await client.get("/api/v1/pods").catch((e) => e);
       resolve();
-      assert.ok(error instanceof KubeNetworkError, String(error));
+      assert.ok(error instanceof NetworkError, String(error));
       assert.equal(error.failure, "timeout");
       client.close();
     });
@@ -176,7 +176,7 @@ Deno.test("KubeClient distinguishes network failures and timeouts from API error
       controller.abort();
       const error = await pending;
       resolve();
-      assert.ok(error instanceof KubeNetworkError);
+      assert.ok(error instanceof NetworkError);
       assert.equal(error.failure, "aborted");
       client.close();
     });

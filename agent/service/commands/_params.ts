@@ -7,7 +7,7 @@
 
 import type { Command } from "../../../model/mod.ts";
 import type { Clock } from "../../clock.ts";
-import { KubeApiError, type KubeClient } from "../../sdk/mod.ts";
+import { KubeApiError, type KubeClient, resourcePath } from "../../sdk/mod.ts";
 import type { Action, SafetyPolicy } from "./_policy.ts";
 import { quote } from "../../text.ts";
 
@@ -197,6 +197,18 @@ export function requireNamespacedTarget(command: Command): NamespacedTarget {
   if (!namespace) throw new ParamsError(`namespace is required (target name ${quote(name)})`);
   if (!name) throw new ParamsError(`name is required (target namespace ${quote(namespace)})`);
   return { namespace, name };
+}
+
+/** The `apps/v1` path of the Deployment a command targets (`scale` adds its scale subresource). */
+export function deploymentPath(target: NamespacedTarget, subresource?: "scale"): string {
+  return resourcePath({
+    group: "apps",
+    version: "v1",
+    plural: "deployments",
+    namespace: target.namespace,
+    name: target.name,
+    subresource,
+  });
 }
 
 /** Requires `name` on the command (cluster-scoped targets such as nodes). */

@@ -21,6 +21,7 @@ import {
 import { isProtectedNamespace, protectedNamespaceMessage } from "./_policy.ts";
 import { nameProblem, nameRuleOf } from "./_names.ts";
 import { bounded, quote } from "../../text.ts";
+import { isRecord } from "../../json.ts";
 
 /** The field manager our applies are recorded under. */
 export const FIELD_MANAGER = "atlhyper-agent";
@@ -40,12 +41,6 @@ export interface ApplyManifestsResult {
   errorMessage?: string;
 }
 
-type Obj = Record<string, unknown>;
-
-function isObj(value: unknown): value is Obj {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function parseParams(command: Command): ApplyManifestsParams {
   const params = new ParamReader("apply_manifests", command.params);
   const manifests = params.requiredString("manifests");
@@ -60,7 +55,7 @@ function parseParams(command: Command): ApplyManifestsParams {
     const value = document.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) continue;
     // A `kind: List` wraps objects, as `kubectl get -o yaml` writes them.
-    if (isObj(value) && value.kind === "List" && Array.isArray(value.items)) objects.push(...value.items);
+    if (isRecord(value) && value.kind === "List" && Array.isArray(value.items)) objects.push(...value.items);
     else objects.push(value);
   }
   if (objects.length === 0) {
@@ -120,10 +115,10 @@ async function applyOne(
   discovery: Discovery,
   context: HandlerContext,
 ): Promise<string | undefined> {
-  if (!isObj(object)) return "document is not an object";
+  if (!isRecord(object)) return "document is not an object";
   const apiVersion = typeof object.apiVersion === "string" ? object.apiVersion : "";
   const kind = typeof object.kind === "string" ? object.kind : "";
-  const metadata = isObj(object.metadata) ? object.metadata : {};
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
   const name = typeof metadata.name === "string" ? metadata.name : "";
   const label = `${bounded(kind || "<no kind>", 63)}/${bounded(name || "<no name>", 100)}`;
   if (!apiVersion || !kind) return `${label}: apiVersion and kind are required`;
@@ -143,7 +138,7 @@ async function applyOne(
   }
 
   let namespace: string | undefined;
-  let body: Obj;
+  let body: Record<string, unknown>;
   if (resource.namespaced) {
     namespace = typeof metadata.namespace === "string" && metadata.namespace !== ""
       ? metadata.namespace

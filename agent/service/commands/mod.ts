@@ -9,7 +9,7 @@
 
 import type { Command, Result } from "../../../model/mod.ts";
 import { type Clock, systemClock } from "../../clock.ts";
-import { KubeApiError, type KubeClient, KubeNetworkError } from "../../sdk/mod.ts";
+import { KubeApiError, type KubeClient, NetworkError } from "../../sdk/mod.ts";
 import { applyManifestsHandler } from "./apply_manifests.ts";
 import { cordonHandler, uncordonHandler } from "./cordon.ts";
 import { deleteHandler, deletePodHandler } from "./delete_pod.ts";
@@ -450,7 +450,7 @@ export class CommandService {
         return { outcome: "failure", error: error.message, output: error.output };
       }
       if (error instanceof ParamsError) return { outcome: "rejected", error: error.message };
-      const expected = error instanceof KubeApiError || error instanceof KubeNetworkError ||
+      const expected = error instanceof KubeApiError || error instanceof NetworkError ||
         (error instanceof Error && error.name !== "TypeError" && error.name !== "ReferenceError");
       return { outcome: "failure", error: describeError(error), unexpected: !expected };
     } finally {

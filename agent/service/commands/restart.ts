@@ -6,8 +6,8 @@
  */
 
 import type { Command } from "../../../model/mod.ts";
-import { resourcePath } from "../../sdk/mod.ts";
 import {
+  deploymentPath,
   type Handler,
   type HandlerContext,
   ParamReader,
@@ -31,13 +31,7 @@ function parseParams(command: Command): RestartParams {
 }
 
 async function run(params: RestartParams, context: HandlerContext): Promise<string> {
-  const path = resourcePath({
-    group: "apps",
-    version: "v1",
-    plural: "deployments",
-    namespace: params.namespace,
-    name: params.name,
-  });
+  const path = deploymentPath(params);
   const patch = {
     spec: {
       template: {

@@ -6,9 +6,15 @@
  */
 
 import type { Command } from "../../../model/mod.ts";
-import { isConflict, resourcePath } from "../../sdk/mod.ts";
+import { isConflict } from "../../sdk/mod.ts";
 import type { Scale } from "kubernetes-types/autoscaling/v1.d.ts";
-import { type Handler, type HandlerContext, ParamReader, requireNamespacedTarget } from "./_params.ts";
+import {
+  deploymentPath,
+  type Handler,
+  type HandlerContext,
+  ParamReader,
+  requireNamespacedTarget,
+} from "./_params.ts";
 
 /** Upper bound of `replicas`: a typo such as 1000000 must not take a cluster down. */
 export const MAX_REPLICAS = 10_000;
@@ -30,14 +36,7 @@ function parseParams(command: Command): ScaleParams {
 }
 
 async function run(params: ScaleParams, context: HandlerContext): Promise<string> {
-  const path = resourcePath({
-    group: "apps",
-    version: "v1",
-    plural: "deployments",
-    namespace: params.namespace,
-    name: params.name,
-    subresource: "scale",
-  });
+  const path = deploymentPath(params, "scale");
   for (let attempt = 1;; attempt++) {
     const scale = await context.client.get<Scale>(path, { signal: context.signal });
     if (scale.spec?.replicas === params.replicas) return "";

@@ -6,10 +6,10 @@
  */
 
 import type { Command } from "../../../model/mod.ts";
-import { resourcePath } from "../../sdk/mod.ts";
 import type { Deployment } from "kubernetes-types/apps/v1.d.ts";
 import {
   CommandError,
+  deploymentPath,
   type Handler,
   type HandlerContext,
   mainContainer,
@@ -44,13 +44,7 @@ function parseParams(command: Command, policy: SafetyPolicy): UpdateImageParams 
 }
 
 async function run(params: UpdateImageParams, context: HandlerContext): Promise<string> {
-  const path = resourcePath({
-    group: "apps",
-    version: "v1",
-    plural: "deployments",
-    namespace: params.namespace,
-    name: params.name,
-  });
+  const path = deploymentPath(params);
   const deployment = await context.client.get<Deployment>(path, { signal: context.signal });
   const containers = deployment.spec?.template?.spec?.containers ?? [];
   const container = params.container === undefined

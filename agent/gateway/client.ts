@@ -1,18 +1,31 @@
 /**
- * The four Master endpoints (master-protocol §1) over native `fetch`: snapshot push (gzipped with
- * `node:zlib`), heartbeat, command long poll and result report. Every non-2xx answer becomes a
- * {@linkcode MasterError}; a request that got no answer becomes a {@linkcode MasterNetworkError}; a 2xx answer
- * whose body cannot be understood becomes a {@linkcode MasterProtocolError}. Callers branch on the class and on
- * `status`, never on message text.
+ * The four Master endpoints (master-protocol §1) over native `fetch`: snapshot push (gzipped), heartbeat, command
+ * long poll and result report. Failures are the classes of `errors.ts`; the bodies are encoded and decoded by
+ * `codec.ts`.
  *
  * @module
  */
 
-import { formatBytes, readBounded, readLimited } from "../http.ts";
+import {
+  formatBytes,
+  MAX_ERROR_BODY,
+  readBounded,
+  readErrorBody,
+  readLimited,
+  requestFailure,
+} from "../http.ts";
 import { bounded, withoutUserinfo } from "../text.ts";
-import { gzip as zlibGzip } from "node:zlib";
 import { timeoutSignal } from "../clock.ts";
-import { type Command, type Result, ZERO_TIME } from "../../model/mod.ts";
+import type { Command, Result } from "../../model/mod.ts";
+import { MasterError, MasterProtocolError } from "./errors.ts";
+import {
+  encodeResult,
+  type GzippedSnapshot,
+  gzipSnapshot,
+  parsePollResponse,
+  type SnapshotBody,
+  streamParts,
+} from "./codec.ts";
 
 /** Default push timeout: `AGENT_TIMEOUT_HTTP_CLIENT` (master-protocol §4). */
 export const DEFAULT_PUSH_TIMEOUT_MS = 90_000;
@@ -26,62 +39,11 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 export const DEFAULT_POLL_TIMEOUT_MS = 90_000;
 /** Default timeout of one result report (the scheduler retries on top of it). */
 export const DEFAULT_RESULT_TIMEOUT_MS = 30_000;
-/** Error bodies are read up to this size: a proxy's HTML page does not belong in a log line. */
-const MAX_ERROR_BODY = 64 * 1024;
 /**
  * Largest poll answer read. A command is small (the biggest, `apply_manifests`, carries a few manifests); the
  * read stops here, so a hostile or broken Master can raise the agent's memory by about this much, not more.
  */
 export const MAX_POLL_ANSWER_BYTES = 2 * 1024 * 1024;
-
-/** A snapshot body already compressed (the snapshot service writes gzip directly), streamed as it is. */
-export interface GzippedSnapshot {
-  /** One gzip member holding the `ClusterSnapshot` JSON, in parts to send in order. */
-  parts: readonly Uint8Array[];
-  /** Size of the gzip member. */
-  gzipBytes: number;
-  /** Size of the JSON inside. */
-  rawBytes: number;
-}
-
-/** Bytes per request-body chunk when streaming parts. */
-const STREAM_CHUNK_BYTES = 64 * 1024;
-
-/**
- * A byte stream over parts, coalescing small parts into chunks of about 64 KiB. Streaming keeps the body out of
- * native memory: measured on Deno 2.9, 60 pushes of a 3.8 MB body as one `Uint8Array` left RSS ~70 MiB higher
- * (a `Blob`, ~230 MiB higher), streamed in 64 KiB chunks ~8 MiB.
- */
-export function streamParts(parts: readonly Uint8Array[]): ReadableStream<Uint8Array<ArrayBuffer>> {
-  let index = 0;
-  return new ReadableStream<Uint8Array<ArrayBuffer>>({
-    pull(controller) {
-      if (index >= parts.length) {
-        controller.close();
-        return;
-      }
-      let size = 0;
-      let end = index;
-      while (end < parts.length && (end === index || size + parts[end].length <= STREAM_CHUNK_BYTES)) {
-        size += parts[end++].length;
-      }
-      const chunk = new Uint8Array(size);
-      let at = 0;
-      for (; index < end; index++) {
-        chunk.set(parts[index], at);
-        at += parts[index].length;
-      }
-      controller.enqueue(chunk);
-    },
-  });
-}
-
-/** What a push sends: JSON text or bytes (gzipped here), or an already gzipped body (sent as it is). */
-export type SnapshotBody = string | Uint8Array | GzippedSnapshot;
-
-function isGzipped(body: SnapshotBody): body is GzippedSnapshot {
-  return typeof body === "object" && !(body instanceof Uint8Array);
-}
 
 /** Options of one {@linkcode MasterGateway.pushSnapshot} call. */
 export interface PushSnapshotOptions {
@@ -153,76 +115,6 @@ export interface HttpMasterGatewayOptions {
 export interface CreateMasterGatewayOptions extends HttpMasterGatewayOptions {
   /** Path of a PEM file with CA certificates (`AGENT_MASTER_CA_FILE`); read once at start-up. */
   caFile?: string;
-}
-
-/** Fields of {@linkcode MasterError}. */
-export interface MasterErrorInit {
-  status: number;
-  method: string;
-  path: string;
-  /** The Master's answer text (Go's `http.Error` sends `text/plain` with a trailing newline). */
-  body: string;
-}
-
-/** A non-2xx answer from the Master. */
-export class MasterError extends Error {
-  override readonly name = "MasterError";
-  /** HTTP status code. */
-  readonly status: number;
-  /** HTTP method of the failed request. */
-  readonly method: string;
-  /** Path of the failed request. */
-  readonly path: string;
-  /** The answer text, trimmed (for example `Invalid JSON`). */
-  readonly body: string;
-
-  constructor(init: MasterErrorInit) {
-    const body = init.body.trim();
-    super(`Cannot ${init.method} "${init.path}": ${init.status}${body ? ` ${body.slice(0, 512)}` : ""}`);
-    this.status = init.status;
-    this.method = init.method;
-    this.path = init.path;
-    this.body = body;
-  }
-}
-
-/** Why a request to the Master got no answer. */
-export type MasterNetworkFailure = "timeout" | "aborted" | "connection";
-
-/** A request that got no (complete) answer: refused, reset, DNS, TLS, timeout, or aborted by the caller. */
-export class MasterNetworkError extends Error {
-  override readonly name = "MasterNetworkError";
-  /** What went wrong. */
-  readonly failure: MasterNetworkFailure;
-  /** HTTP method of the failed request. */
-  readonly method: string;
-  /** Path of the failed request. */
-  readonly path: string;
-
-  constructor(failure: MasterNetworkFailure, method: string, path: string, options?: { cause?: unknown }) {
-    const cause = options?.cause instanceof Error ? options.cause.message : String(options?.cause ?? failure);
-    super(`Cannot ${method} "${path}": ${failure}: ${cause}`, { cause: options?.cause });
-    this.failure = failure;
-    this.method = method;
-    this.path = path;
-  }
-}
-
-/** A 2xx answer whose body is not what the protocol promises (for example a poll answer that is not JSON). */
-export class MasterProtocolError extends Error {
-  override readonly name = "MasterProtocolError";
-}
-
-/**
- * True for failures worth retrying with the same request: no answer at all (except a caller's abort), a 5xx, or
- * 408/429. A 4xx means the Master understood and refused; sending it again gives the same answer.
- */
-export function isRetriableMasterError(error: unknown): boolean {
-  if (error instanceof MasterNetworkError) return error.failure !== "aborted";
-  if (error instanceof MasterError) {
-    return error.status >= 500 || error.status === 408 || error.status === 429;
-  }
-  return false;
 }
 
 /** Builds a {@linkcode HttpMasterGateway}, reading the CA file first when one is configured. */
@@ -467,125 +359,25 @@ export class HttpMasterGateway implements MasterGateway, Disposable {
         });
       }
       if (response.status < 200 || response.status > 299) {
-        const body = await readBounded(response, MAX_ERROR_BODY).catch(() => "");
+        const body = await readErrorBody(response);
         throw new MasterError({ status: response.status, method: request.method, path: request.path, body });
       }
       return await read(response);
     } catch (error) {
       if (error instanceof MasterError || error instanceof MasterProtocolError) throw error;
-      if (timeout.signal.aborted && !request.signal?.aborted) {
-        throw new MasterNetworkError("timeout", request.method, request.path, {
-          cause: timeout.signal.reason,
-        });
-      }
-      if (request.signal?.aborted) {
-        throw new MasterNetworkError("aborted", request.method, request.path, {
-          cause: request.signal.reason,
-        });
-      }
-      throw new MasterNetworkError("connection", request.method, request.path, { cause: error });
+      throw requestFailure(request, error, timeout.signal);
     } finally {
       timeout.clear();
     }
   }
 }
 
-/**
- * Decodes the answer of `GET /agent/commands`. Accepts `hasCommand` and the original `has_command`, and the
- * original snake_case command fields (`target_kind`, ...; master-protocol §8). Returns `null` for "no command".
- */
-export function parsePollResponse(body: unknown): Command | null {
-  if (!isRecord(body)) throw new MasterProtocolError("Cannot decode poll answer: not a JSON object");
-  const has = body.hasCommand ?? body.has_command;
-  // The Go agent does nothing when either the flag is false or the command is null; match it.
-  if (has !== true || body.command === null || body.command === undefined) return null;
-  if (!isRecord(body.command)) {
-    throw new MasterProtocolError("Cannot decode poll answer: command is not an object");
-  }
-  return normalizeCommand(body.command);
-}
-
-/** Builds a {@linkcode Command} from either spelling of the wire format. */
-export function normalizeCommand(raw: Record<string, unknown>): Command {
-  const id = text(raw.id);
-  const action = text(raw.action);
-  // Without an id the result could never be matched; without an action there is nothing to run. The command was
-  // already popped by the Master (at-most-once), so the caller logs this loudly.
-  if (!id) throw new MasterProtocolError("Cannot decode command: id is missing");
-  if (!action) throw new MasterProtocolError(`Cannot decode command "${bounded(id)}": action is missing`);
-  const command: Command = {
-    id,
-    clusterId: text(raw.clusterId ?? raw.cluster_id) ?? "",
-    action,
-    createdAt: text(raw.createdAt ?? raw.created_at) ?? ZERO_TIME,
-  };
-  const kind = text(raw.kind ?? raw.target_kind);
-  const namespace = text(raw.namespace ?? raw.target_namespace);
-  const name = text(raw.name ?? raw.target_name);
-  const source = text(raw.source);
-  const createdBy = text(raw.createdBy ?? raw.created_by);
-  if (kind) command.kind = kind;
-  if (namespace) command.namespace = namespace;
-  if (name) command.name = name;
-  if (isRecord(raw.params)) command.params = raw.params;
-  if (source) command.source = source;
-  if (createdBy) command.createdBy = createdBy;
-  return command;
-}
-
-/**
- * Serialises a result the way the Master's Go decoder accepts it: `output` always a string (other data becomes its
- * JSON text), `execTime` integer nanoseconds, `executedAt` an RFC 3339 time (never `""`).
- */
-export function encodeResult(result: Result): string {
-  const wire: Record<string, unknown> = { commandId: result.commandId, success: result.success };
-  const output: unknown = result.output;
-  if (typeof output === "string") {
-    if (output !== "") wire.output = output;
-  } else if (output !== undefined && output !== null) {
-    wire.output = JSON.stringify(output);
-  }
-  if (result.error) wire.error = String(result.error);
-  // A fractional execTime makes the Master reject the whole result with 400.
-  if (typeof result.execTime === "number" && Number.isFinite(result.execTime) && result.execTime !== 0) {
-    wire.execTime = Math.round(result.execTime);
-  }
-  wire.executedAt = result.executedAt || ZERO_TIME;
-  return JSON.stringify(wire);
-}
-
-/**
- * Gzips the snapshot with `node:zlib` at the Go agent's level (6) rather than `CompressionStream`: on a 10,000-pod
- * snapshot it is about twice as fast and runs on the runtime's thread pool instead of the event loop.
- */
-export function gzipSnapshot(
-  json: string | Uint8Array,
-): Promise<{ body: Uint8Array<ArrayBuffer>; rawBytes: number }> {
-  const raw = typeof json === "string" ? new TextEncoder().encode(json) : json;
-  const { promise, resolve, reject } = Promise.withResolvers<
-    { body: Uint8Array<ArrayBuffer>; rawBytes: number }
-  >();
-  zlibGzip(raw, { level: 6 }, (error, output) => {
-    if (error) reject(error);
-    else {resolve({
-        body: new Uint8Array(output.buffer as ArrayBuffer, output.byteOffset, output.byteLength),
-        rawBytes: raw.byteLength,
-      });}
-  });
-  return promise;
+function isGzipped(body: SnapshotBody): body is GzippedSnapshot {
+  return typeof body === "object" && !(body instanceof Uint8Array);
 }
 
 async function drain(response: Response): Promise<number> {
   // Reading the short `{"status":"ok"}` keeps the connection reusable; a huge body is not our business.
   await readBounded(response, MAX_ERROR_BODY);
   return response.status;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function text(value: unknown): string | undefined {
-  if (typeof value === "string") return value || undefined;
-  return undefined;
 }
