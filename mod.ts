@@ -86,6 +86,7 @@ export { Agent, AGENT_VERSION, type AgentHooks, type AgentOptions } from "./agen
 export { type AgentConfig, ConfigError, helpText, loadConfig, parseDuration } from "./agent/config.ts";
 export {
   type BuiltSnapshot,
+  type ChunkStats,
   MetricsPoller,
   type ResourceUsage,
   SnapshotService,
@@ -101,11 +102,13 @@ export {
   type SafetyPolicy,
 } from "./agent/service/commands/mod.ts";
 export {
+  type GzippedSnapshot,
   HttpMasterGateway,
   type MasterGateway,
   type MasterRequestOptions,
   type PushSnapshotOptions,
   type PushSnapshotResult,
+  type SnapshotBody,
 } from "./agent/gateway/mod.ts";
 export {
   CommandLoops,

@@ -10,13 +10,17 @@ import { BACKOFF } from "./constants.ts";
 
 /** Settings of {@linkcode Backoff}. */
 export interface BackoffOptions {
+  /** First delay, milliseconds. */
   initialMs?: number;
+  /** Longest delay, milliseconds. */
   maxMs?: number;
+  /** Growth of the delay per failure. */
   factor?: number;
   /** Extra random delay as a fraction of the base delay (client-go: 1.0). */
   jitter?: number;
   /** A failure this long after the previous one starts the schedule over. */
   resetAfterMs?: number;
+  /** Time and timers. */
   clock: Clock;
   /** Random source in [0, 1); injected for deterministic tests. */
   random?: () => number;

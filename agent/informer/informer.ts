@@ -42,13 +42,21 @@ export interface InformerStatus {
 export interface InformerOptions<T> {
   /** Collection path, e.g. `/api/v1/pods`. */
   path: string;
+  /** Turns each object into what the store keeps (runs before storing). */
   transform: (object: KubeObject) => T;
+  /** Time and timers; the system clock by default. */
   clock?: Clock;
+  /** Only objects whose labels match. */
   labelSelector?: string;
+  /** Only objects whose fields match. */
   fieldSelector?: string;
+  /** LIST page size. */
   pageSize?: number;
+  /** Whether to try the streaming list (`sendInitialEvents`). */
   streamingList?: StreamingListSupport;
+  /** Range of the random server-side watch timeout, seconds. */
   watchTimeoutSeconds?: { min: number; max: number };
+  /** Silence beyond the bookmark period after which a watch stream counts as dead, milliseconds. */
   idleGraceMs?: number;
   /** A watch silent this long is replaced (default 2 min: two bookmark periods of a real server). */
   idleTimeoutMs?: number;
@@ -58,6 +66,7 @@ export interface InformerOptions<T> {
   backoff?: Partial<Omit<BackoffOptions, "clock">>;
   /** Delay before retrying a kind answered with 403 or 404. */
   unavailableRetryMs?: number;
+  /** Random source in [0, 1); injected for deterministic tests. */
   random?: () => number;
   /** Called after every change to the store. */
   onChange?: () => void;

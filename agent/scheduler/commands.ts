@@ -68,15 +68,23 @@ export interface CommandOutcome {
 
 /** Counters of the command loops. */
 export interface CommandStats {
+  /** Polls answered by the Master. */
   polls: number;
+  /** Polls that failed. */
   pollErrors: number;
   /** Poll answers carrying a command we could not decode (the command is lost on the Master's side). */
   malformedCommands: number;
+  /** Commands received. */
   received: number;
+  /** Commands whose result was a success. */
   succeeded: number;
+  /** Commands whose result was a failure. */
   failed: number;
+  /** Results the Master acknowledged. */
   resultsReported: number;
+  /** Result posts retried. */
   resultRetries: number;
+  /** Results abandoned after the retries (logged with the command id). */
   resultsGivenUp: number;
   /** Commands received and not yet reported. */
   inFlight: number;

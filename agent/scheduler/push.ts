@@ -143,11 +143,15 @@ export type PushOutcome =
 
 /** Counters of the push loop. */
 export interface PushStats {
+  /** Snapshots the Master accepted. */
   pushesOk: number;
   /** Failed attempts, build failures included. */
   pushesFailed: number;
+  /** Snapshot builds that failed. */
   buildsFailed: number;
+  /** Failed attempts since the last success. */
   consecutiveFailures: number;
+  /** Change notifications received from the informers. */
   changesSeen: number;
   /** Follow-up pushes asked for by executed commands (each is covered by exactly one push). */
   followUpsRequested: number;
@@ -155,13 +159,19 @@ export interface PushStats {
   followUpsUnobserved: number;
   /** Pushes skipped because the change source held them back. */
   pushesHeld: number;
+  /** What started the last push. */
   lastTrigger?: PushTrigger;
+  /** Build plus send of the last push, milliseconds. */
   lastLatencyMs?: number;
+  /** Build of the last snapshot, milliseconds. */
   lastBuildMs?: number;
+  /** Uncompressed size of the last snapshot, bytes. */
   lastRawBytes?: number;
+  /** Compressed size of the last snapshot, bytes. */
   lastGzipBytes?: number;
   /** Clock time of the last successful push. */
   lastSuccessAt?: number;
+  /** Message of the last failure. */
   lastError?: string;
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+export type { ChunkStats } from "./_chunks.ts";
 export {
   type BuiltSnapshot,
   type ReadHandle,
