@@ -169,6 +169,7 @@ interface Stats {
   at: number;
 }
 
+const FRESHNESS_SLICE_MS = 2_000;
 const METRICS_PREFIX = "/apis/metrics.k8s.io/";
 const POD_METRICS = "/apis/metrics.k8s.io/v1beta1/pods";
 
@@ -347,11 +348,14 @@ async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
     const buildAll = (metricValue(m1, "atlhyper_agent_snapshot_build_seconds_sum") ?? NaN) /
       (metricValue(m1, "atlhyper_agent_snapshot_build_seconds_count") ?? NaN);
     log("freshness");
-    const fresh: (number | undefined)[] = [];
-    for (let i = 0; i < options.freshnessSamples; i++) {
-      fresh.push(await freshnessSample(controlUrl, master, `bench-marker-${i}`, 20_000));
-      await sleep(300 + Math.random() * 700);
-    }
+    // One marker at a random time in each 2 s slice, waits overlapping: samples fall at every phase of the push
+    // beat. (Applying the next marker right after the previous one showed up locked every sample to the beat.)
+    const fresh = await Promise.all(
+      Array.from({ length: options.freshnessSamples }, async (_, i) => {
+        await sleep((i + Math.random()) * FRESHNESS_SLICE_MS);
+        return await freshnessSample(controlUrl, master, `bench-marker-${i}`, 30_000);
+      }),
+    );
     log("commands");
     const pick = await control(controlUrl, "/pick") as {
       deployment: { namespace: string; name: string; replicas: number };
