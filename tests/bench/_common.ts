@@ -279,7 +279,7 @@ export async function finishProvenance(provenance: Provenance): Promise<Provenan
 /** One markdown line: commit, machine and load, for every results table. */
 export function provenanceLine(p: Provenance, date: string): string {
   const load = (l: number[] | undefined) => l?.length ? l.map((v) => v.toFixed(2)).join(" / ") : "n/a";
-  return `Measured ${date} at commit \`${p.commit}\` on ${p.cpu}, ${p.cores} cores, ${
+  return `Measured ${date ? `${date} ` : ""}at commit \`${p.commit}\` on ${p.cpu}, ${p.cores} cores, ${
     (p.memoryBytes / 2 ** 30).toFixed(1)
   } GiB · Deno ${p.deno} (V8 ${p.v8}) · ${p.os} · load average (1/5/15 min) ${load(p.loadStart)} at start, ${
     load(p.loadEnd)
