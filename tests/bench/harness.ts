@@ -601,7 +601,7 @@ export function toMarkdown(results: BenchResults): string {
     const b = s.probes?.clientNode;
     if (a || b) {
       lines.push(
-        "Pod informer alone, separate process against the same fake (burst = pod updates applied by the fake):",
+        "Pod informer alone, separate process against the same fake, one run each (burst = pod updates applied by the fake):",
         "",
         "| metric | ours (Informer + pod converter) | @kubernetes/client-node makeInformer | ours / client-node |",
         "|---|---|---|---|",
@@ -627,7 +627,8 @@ export function toMarkdown(results: BenchResults): string {
     "body bytes counted by the fake (watch streams and metrics.k8s.io included). Per-minute rates come only from",
     "windows of at least 60 s that contain a pod-metrics poll of the measured process; p50 needs 5 samples and",
     "p95 needs 20. Heap per pod in scenarios is the whole process heap divided by pods (all 20 kinds and the",
-    "runtime included), an upper bound; the micro figure isolates pods.",
+    "runtime included), an upper bound; the micro figure isolates pods. Each scenario is one run: its single",
+    "figures (first snapshot, RSS, CPU, bytes) are one measurement each, not medians.",
     "",
   );
   return lines.join("\n");
