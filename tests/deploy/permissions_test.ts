@@ -13,7 +13,10 @@ function envList(flags: string[]): string[] {
 }
 
 Deno.test("start task grants exactly the narrow permission set", async () => {
-  const flags = await startFlags();
+  const all = await startFlags();
+  // The V8 settings ride along (the compile step and the benchmarks run the agent exactly as `start` does).
+  assert.deepEqual(all.filter((f) => f.startsWith("--v8-flags=")), ["--v8-flags=--max-semi-space-size=1"]);
+  const flags = all.filter((f) => !f.startsWith("--v8-flags="));
   assert.deepEqual(flags.map((f) => f.split("=")[0]).sort(), [
     "--allow-env",
     "--allow-net",
