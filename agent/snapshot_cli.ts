@@ -13,7 +13,7 @@ import { Agent } from "./agent.ts";
 import { type AgentConfig, ConfigError, loadConfig, parseDuration, readEnv, SETTINGS } from "./config.ts";
 import { streamParts } from "./gateway/mod.ts";
 import { RESOURCES } from "./informer/mod.ts";
-import type { Logger } from "./scheduler/mod.ts";
+import { errorText, type Logger } from "./log.ts";
 
 const USAGE = `Usage: deno task snapshot [--summary] [--timeout <duration>]
 
@@ -102,7 +102,7 @@ export async function snapshotCommand(
   try {
     agent = await Agent.create(config, { logger: () => logger });
   } catch (error) {
-    io.err(`Cannot build a snapshot: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`Cannot build a snapshot: ${errorText(error)}`);
     return 1;
   }
   try {

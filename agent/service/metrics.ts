@@ -12,6 +12,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { KubeClient } from "../sdk/mod.ts";
+import { errorText } from "../log.ts";
 import { cpuNanocores, formatCpu, formatMemory, memoryBytes } from "../../model/mod.ts";
 
 /** Usage of one pod (summed over its containers) or one node. */
@@ -194,7 +195,7 @@ export class MetricsPoller implements UsageSource {
       if (previous !== undefined) this.#log.info("metrics.k8s.io is available again; usage is reported");
       return;
     }
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorText(error);
     if (outcome === "unavailable") {
       this.#log.info("metrics.k8s.io is not available; pod and node usage are omitted: {detail}", {
         detail,
