@@ -20,9 +20,13 @@ import {
   readEnv,
   SETTINGS,
 } from "./config.ts";
-import { configureLogging, getAgentLogger } from "./observability/log.ts";
-import { createObservability, type Observability } from "./observability/wiring.ts";
-import { LeaderElector } from "./scheduler/leader.ts";
+import {
+  configureLogging,
+  createObservability,
+  getAgentLogger,
+  type Observability,
+} from "./observability/mod.ts";
+import { LeaderElector } from "./scheduler/mod.ts";
 import { errorText, type Logger } from "./log.ts";
 
 /** Runs the agent until a signal; returns the process exit code. */

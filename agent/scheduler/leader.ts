@@ -32,9 +32,7 @@
 
 import type { Lease, LeaseSpec } from "kubernetes-types/coordination/v1.d.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import { isAlreadyExists, isConflict, isNotFound } from "../sdk/errors.ts";
-import { resourcePath } from "../sdk/paths.ts";
-import type { KubeClient } from "../sdk/types.ts";
+import { isAlreadyExists, isConflict, isNotFound, type KubeClient, resourcePath } from "../sdk/mod.ts";
 import { errorText, type Logger, LogThrottle, noopLogger } from "../log.ts";
 import { DEFAULT_ERROR_LOG_INTERVAL_MS } from "./push.ts";
 
