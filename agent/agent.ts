@@ -20,7 +20,7 @@ import type {
 import { startLoops } from "./scheduler/mod.ts";
 import { CommandService, type CommandServiceOptions } from "./service/commands/mod.ts";
 import { type BuiltSnapshot, MetricsPoller, SnapshotService } from "./service/mod.ts";
-import { errorText, type Logger } from "./log.ts";
+import { errorText, type Logger, suppressedProperty } from "./log.ts";
 
 /** The agent's version, sent as part of the User-Agent. */
 export const AGENT_VERSION = "0.1.0";
@@ -124,7 +124,7 @@ export class Agent {
         informerLog.warn(`Informer error for ${kind}: ${error.message}`, {
           kind,
           error: error.kind,
-          ...(suppressed ? { suppressed } : {}),
+          ...suppressedProperty(suppressed),
         }),
       onRecovered: ({ kind, failedForMs, errors }) =>
         informerLog.info(`Informer for ${kind} recovered`, { kind, failedForMs, errors }),
