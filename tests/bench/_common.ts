@@ -221,3 +221,106 @@ export const QUICK: boolean = Deno.env.get("BENCH_QUICK") === "1";
 export function rounds(full: number, quick: number): number {
   return QUICK ? quick : full;
 }
+
+/** Where and on what a benchmark ran: the commit, the machine and how busy it was. */
+export interface Provenance {
+  /** `git rev-parse --short HEAD`, with `-dirty` when tracked files differ from it. */
+  commit: string;
+  cpu: string;
+  cores: number;
+  memoryBytes: number;
+  deno: string;
+  v8: string;
+  os: string;
+  /** 1-, 5- and 15-minute load averages when the run started and when it ended. */
+  loadStart: number[];
+  loadEnd?: number[];
+}
+
+async function git(args: string[]): Promise<string | undefined> {
+  try {
+    const output = await new Deno.Command("git", { args, stdout: "piped", stderr: "null" }).output();
+    return output.success ? new TextDecoder().decode(output.stdout).trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The current load averages (1, 5, 15 minutes) from `/proc/loadavg`; empty when unavailable. */
+export async function loadAverage(): Promise<number[]> {
+  const text = await Deno.readTextFile("/proc/loadavg").catch(() => "");
+  return text.split(" ").slice(0, 3).map(Number).filter(Number.isFinite);
+}
+
+/** Records the commit, machine and load average at the start of a run; call {@linkcode finishProvenance} at its end. */
+export async function startProvenance(): Promise<Provenance> {
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const meminfo = await Deno.readTextFile("/proc/meminfo").catch(() => "");
+  const head = await git(["rev-parse", "--short", "HEAD"]) ?? "unknown";
+  // Untracked files (results, scratch) do not make the measured code differ from the commit.
+  const dirty = await git(["status", "--porcelain", "--untracked-files=no"]);
+  return {
+    commit: dirty ? `${head}-dirty` : head,
+    cpu: cpuinfo.match(/model name\s*:\s*(.+)/)?.[1]?.trim() ?? "unknown",
+    cores: navigator.hardwareConcurrency,
+    memoryBytes: Number(meminfo.match(/MemTotal:\s+(\d+)/)?.[1] ?? 0) * 1024,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    os: `${Deno.build.os} ${Deno.build.arch}`,
+    loadStart: await loadAverage(),
+  };
+}
+
+/** Adds the load average at the end of the run. */
+export async function finishProvenance(provenance: Provenance): Promise<Provenance> {
+  return { ...provenance, loadEnd: await loadAverage() };
+}
+
+/** One markdown line: commit, machine and load, for every results table. */
+export function provenanceLine(p: Provenance, date: string): string {
+  const load = (l: number[] | undefined) => l?.length ? l.map((v) => v.toFixed(2)).join(" / ") : "n/a";
+  return `Measured ${date ? `${date} ` : ""}at commit \`${p.commit}\` on ${p.cpu}, ${p.cores} cores, ${
+    (p.memoryBytes / 2 ** 30).toFixed(1)
+  } GiB · Deno ${p.deno} (V8 ${p.v8}) · ${p.os} · load average (1/5/15 min) ${load(p.loadStart)} at start, ${
+    load(p.loadEnd)
+  } at end.`;
+}
+
+/** Minimum rounds behind a figure called a median. */
+export const MEDIAN_MIN_ROUNDS = 5;
+/** Minimum samples behind a p95 (or any tail percentile). */
+export const PERCENTILE_MIN_SAMPLES = 20;
+/** Minimum window, in seconds, behind a per-minute rate. */
+export const RATE_MIN_WINDOW_S = 60;
+
+/** The median when there are at least {@linkcode MEDIAN_MIN_ROUNDS} values, else `undefined`. */
+export function honestMedian(values: readonly number[]): number | undefined {
+  return values.length >= MEDIAN_MIN_ROUNDS ? percentile(values, 50) : undefined;
+}
+
+/** The `p`-th percentile when there are at least {@linkcode PERCENTILE_MIN_SAMPLES} values, else `undefined`. */
+export function honestPercentile(values: readonly number[], p: number): number | undefined {
+  return values.length >= PERCENTILE_MIN_SAMPLES ? percentile(values, p) : undefined;
+}
+
+/** `count` per minute over a window of `seconds`, or `undefined` when the window is under a minute. */
+export function perMinute(count: number, seconds: number): number | undefined {
+  return seconds >= RATE_MIN_WINDOW_S ? count / (seconds / 60) : undefined;
+}
+
+/** The value of `--name VALUE` in `args`, if present. */
+export function argValue(args: readonly string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : undefined;
+}
+
+/**
+ * Where results go: `--out DIR` when given; else `tests/bench/results/` for full runs (tracked, the figures the
+ * README quotes) and `tests/bench/results/quick/` for `--quick` runs (untracked, so a quick run never modifies
+ * tracked files).
+ */
+export function resultsDir(args: readonly string[], quick: boolean = QUICK): string {
+  const out = argValue(args, "--out");
+  if (out) return out.endsWith("/") ? out : `${out}/`;
+  return new URL(quick ? "./results/quick/" : "./results/", import.meta.url).pathname;
+}

@@ -18,7 +18,16 @@
 
 import { startFlags } from "../../deploy/compile.ts";
 import { startFakeMaster } from "../support/fake_master.ts";
-import { freePort, metricValue, sleep, spawnChild } from "./_common.ts";
+import {
+  finishProvenance,
+  freePort,
+  MEDIAN_MIN_ROUNDS,
+  metricValue,
+  provenanceLine,
+  sleep,
+  spawnChild,
+  startProvenance,
+} from "./_common.ts";
 
 const USAGE = `Usage: deno run -A tests/bench/agent_memory.ts [options]
 
@@ -27,6 +36,8 @@ const USAGE = `Usage: deno run -A tests/bench/agent_memory.ts [options]
   --rounds N         rounds per pod count; figures are medians (default 5)
   --v8-flags FLAGS   replace the start task's --v8-flags (to compare settings)
   --out PATH         write the JSON results there (default: print only)
+  --quick            1,000 pods, one 30 s round (also set by BENCH_QUICK=1); its figures are labelled as one
+                     round, not medians
   --help             this text`;
 
 /** One round's figures. */
@@ -166,14 +177,18 @@ export function memoryTable(scenarios: MemoryScenario[]): string {
   ];
   for (const s of scenarios) {
     const m = s.median;
+    // A median needs at least MEDIAN_MIN_ROUNDS rounds; fewer are labelled for what they are.
+    const rounds = s.rounds.length === 1
+      ? "1 × " + s.windowS + " s (one round, not a median)"
+      : s.rounds.length < MEDIAN_MIN_ROUNDS
+      ? `${s.rounds.length} × ${s.windowS} s (median of ${s.rounds.length} < ${MEDIAN_MIN_ROUNDS}: indicative)`
+      : `${s.rounds.length} × ${s.windowS} s`;
     lines.push(
-      `| ${s.pods.toLocaleString("en-US")} | ${s.rounds.length} × ${s.windowS} s | ${
-        mib(m.steadyRssBytes)
-      } | ${mib(m.peakRssBytes)} | ${(m.firstPushMs / 1000).toFixed(1)} s | ${
-        m.firstBuildMs.toFixed(0)
-      } ms | ${m.warmBuildMsMean.toFixed(0)} ms (${m.builds} builds) | ${mib(m.gzipBytes)} | ${
-        mib(m.rawBytes)
-      } |`,
+      `| ${s.pods.toLocaleString("en-US")} | ${rounds} | ${mib(m.steadyRssBytes)} | ${
+        mib(m.peakRssBytes)
+      } | ${(m.firstPushMs / 1000).toFixed(1)} s | ${m.firstBuildMs.toFixed(0)} ms | ${
+        m.warmBuildMsMean.toFixed(0)
+      } ms (${m.builds} builds) | ${mib(m.gzipBytes)} | ${mib(m.rawBytes)} |`,
     );
   }
   return lines.join("\n");
@@ -195,6 +210,7 @@ if (import.meta.main) {
   const roundCount = Number(value("--rounds") ?? (quick ? 1 : 5));
   const v8Flags = value("--v8-flags");
   const out = value("--out");
+  const machine = await startProvenance();
   const scenarios: MemoryScenario[] = [];
   for (const n of pods) {
     const rounds: MemoryRound[] = [];
@@ -206,8 +222,13 @@ if (import.meta.main) {
     const flags = v8Flags ?? (await startFlags()).find((f) => f.startsWith("--v8-flags="))?.slice(11) ?? "";
     scenarios.push({ pods: n, rounds, median: medianRound(rounds), v8Flags: flags, windowS });
   }
-  console.log(memoryTable(scenarios));
+  const date = new Date().toISOString();
+  const provenance = await finishProvenance(machine);
+  const table = `${provenanceLine(provenance, date)}\n\n${memoryTable(scenarios)}\n`;
+  console.log(table);
   if (out) {
-    await Deno.writeTextFile(out, JSON.stringify({ date: new Date().toISOString(), scenarios }, null, 2));
+    if (out.includes("/")) await Deno.mkdir(out.slice(0, out.lastIndexOf("/")) || "/", { recursive: true });
+    await Deno.writeTextFile(out, JSON.stringify({ date, machine: provenance, scenarios }, null, 2));
+    await Deno.writeTextFile(out.replace(/\.json$/, "") + ".md", table);
   }
 }

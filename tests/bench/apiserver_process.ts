@@ -111,4 +111,17 @@ export async function main(args: string[]): Promise<void> {
   Deno.exit(0);
 }
 
-if (import.meta.main) await main(Deno.args);
+const USAGE = `Usage: deno run -A tests/bench/apiserver_process.ts --simulate SPEC [--kubeconfig PATH]
+
+The fake API server with the workload simulator, plus a control server for the benchmarks (counters, markers,
+bursts). Prints "listening on <api-url> control <control-url>" once ready; serves until SIGINT/SIGTERM.
+
+  --simulate SPEC     simulator options, e.g. pods=1000,churn=10,seed=1 (also nodes, heartbeat, metricsWindow,
+                      eventTtl, metrics=false; see tests/support/fake_apiserver/cli.ts)
+  --kubeconfig PATH   write a kubeconfig for the fake there
+  --help              this text`;
+
+if (import.meta.main) {
+  if (Deno.args.includes("--help")) console.log(USAGE);
+  else await main(Deno.args);
+}

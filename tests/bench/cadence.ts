@@ -22,7 +22,19 @@
 
 import { startFlags } from "../../deploy/compile.ts";
 import { startFakeMaster } from "../support/fake_master.ts";
-import { type Child, percentile, sleep, spawnChild } from "./_common.ts";
+import {
+  type Child,
+  finishProvenance,
+  honestMedian,
+  honestPercentile,
+  perMinute,
+  type Provenance,
+  provenanceLine,
+  resultsDir,
+  sleep,
+  spawnChild,
+  startProvenance,
+} from "./_common.ts";
 
 const HERE = new URL("./", import.meta.url);
 const MAIN = new URL("../../agent/main.ts", import.meta.url).pathname;
@@ -34,10 +46,12 @@ Usage: deno run -A tests/bench/cadence.ts [options]
   --pods N          simulated pods (default 500; nodes N/30, proportional workloads)
   --churn N         simulated pod changes per minute (default 120)
   --interval-s N    AGENT_SNAPSHOT_INTERVAL and the baseline's period, seconds (default 10)
-  --window-s N      measurement window per implementation, seconds (default 60)
-  --samples N       marker changes per window and scale commands (default 20; percentiles need >= 20)
-  --out PATH        JSON results (default tests/bench/results/cadence.json; markdown next to it)
-  --quick           20 s windows (what \`deno task bench --quick\` passes)
+  --window-s N      measurement window per implementation, seconds (default 60; per-minute rates need >= 60)
+  --samples N       marker changes per window and scale commands (default 20; p95 needs >= 20, p50 >= 5)
+  --out PATH        JSON results (default tests/bench/results/cadence.json, untracked; --quick:
+                    tests/bench/results/quick/cadence.json; markdown next to it)
+  --quick           accepted for \`deno task bench --quick\`: only the default output path changes (windows stay
+                    60 s because per-minute rates need a full minute)
   --help            this text`;
 
 /** Percentiles of a latency sample, milliseconds. */
@@ -54,8 +68,9 @@ export interface Window {
   label: string;
   windowS: number;
   pushes: number;
-  pushesPerMin: number;
-  rawBytesPerMin: number;
+  /** Absent when the window was under 60 s. */
+  pushesPerMin?: number;
+  rawBytesPerMin?: number;
   rawBytesPerPush: number;
   /** Change → first snapshot at the Master that shows it. */
   changeFreshness: Latency;
@@ -64,13 +79,15 @@ export interface Window {
 /** The results file. */
 export interface CadenceResults {
   date: string;
+  /** Commit, machine and load average at start and end. */
+  machine?: Provenance;
   options: { pods: number; churnPerMin: number; intervalS: number; windowS: number; samples: number };
   interval: Window;
   change: Window;
   goBaseline: Window;
   commands: {
     windowS: number;
-    pushesPerMin: number;
+    pushesPerMin?: number;
     /** Result at the Master → first snapshot showing the effect. */
     resultToEffect: Latency;
     /** Command enqueued at the Master → first snapshot showing the effect. */
@@ -94,7 +111,7 @@ function parseArgs(args: string[]): Options | undefined {
     intervalS: 10,
     windowS: 60,
     samples: 20,
-    out: new URL("results/cadence.json", HERE).pathname,
+    out: `${resultsDir(args, args.includes("--quick"))}cadence.json`,
   };
   const numbers: Record<string, keyof Options> = {
     "--pods": "pods",
@@ -111,7 +128,7 @@ function parseArgs(args: string[]): Options | undefined {
       const value = Number(args[++i]);
       if (!Number.isFinite(value) || value <= 0) throw new Error(`${arg} needs a positive number`);
       (options[numbers[arg]] as number) = value;
-    } else if (arg === "--quick") options.windowS = 20; // `deno task bench --quick`: shorter windows, same n
+    } else if (arg === "--quick") continue; // only the default output path (above)
     else throw new Error(`Unknown argument: ${arg}\n\n${HELP}`);
   }
   return options;
@@ -122,8 +139,8 @@ function latency(values: (number | undefined)[]): Latency {
   return {
     samples: ok.length,
     failed: values.length - ok.length,
-    p50: percentile(ok, 50),
-    p95: percentile(ok, 95),
+    p50: honestMedian(ok),
+    p95: honestPercentile(ok, 95),
     max: ok.length ? Math.max(...ok) : undefined,
   };
 }
@@ -229,8 +246,8 @@ async function window(
     label,
     windowS: windowMs / 1000,
     pushes: pushes.length,
-    pushesPerMin: pushes.length / (windowMs / 60_000),
-    rawBytesPerMin: rawBytes / (windowMs / 60_000),
+    pushesPerMin: perMinute(pushes.length, windowMs / 1000),
+    rawBytesPerMin: perMinute(rawBytes, windowMs / 1000),
     rawBytesPerPush: pushes.length ? rawBytes / pushes.length : 0,
     changeFreshness: freshness,
   };
@@ -283,7 +300,7 @@ async function commandWindow(controlUrl: string, observed: ObservedMaster, optio
   const pushes = observed.seen.slice(from).filter((s) => s.receivedAt <= startedAt + windowMs).length;
   return {
     windowS: windowMs / 1000,
-    pushesPerMin: pushes / (windowMs / 60_000),
+    pushesPerMin: perMinute(pushes, windowMs / 1000),
     resultToEffect: latency(resultToEffect),
     enqueueToEffect: latency(enqueueToEffect),
   };
@@ -307,6 +324,7 @@ export async function main(args: string[]): Promise<CadenceResults | undefined> 
     return undefined;
   }
   const log = (message: string) => console.error(`[cadence] ${message}`);
+  const machine = await startProvenance();
   const dir = await Deno.makeTempDir({ prefix: "atlhyper-cadence-" });
   const kubeconfig = `${dir}/kubeconfig`;
   const simulate = `pods=${options.pods},nodes=${
@@ -370,6 +388,7 @@ export async function main(args: string[]): Promise<CadenceResults | undefined> 
 
     const results: CadenceResults = {
       date: new Date().toISOString(),
+      machine: await finishProvenance(machine),
       options: {
         pods: options.pods,
         churnPerMin: options.churn,
@@ -404,10 +423,11 @@ const f = (n: number | undefined, digits = 0) =>
     : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (n: number | undefined) => n === undefined ? "n/a" : `${f(n)} ms`;
 const lat = (l: Latency) =>
-  `p50 ${ms(l.p50)}, p95 ${ms(l.p95)}, max ${ms(l.max)} (n=${l.samples}${
-    l.failed ? `, ${l.failed} timed out` : ""
-  })`;
-const ratio = (a: number, b: number) => b > 0 ? `${f(a / b, 2)}×` : "n/a";
+  `p50 ${ms(l.p50)}, p95 ${l.p95 === undefined ? "n/a (n < 20)" : ms(l.p95)}, max ${
+    ms(l.max)
+  } (n=${l.samples}${l.failed ? `, ${l.failed} timed out` : ""})`;
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a !== undefined && b !== undefined && b > 0 ? `${f(a / b, 2)}×` : "n/a";
 
 /** Renders the results as markdown. */
 export function toMarkdown(r: CadenceResults): string {
@@ -415,15 +435,17 @@ export function toMarkdown(r: CadenceResults): string {
   const row = (w: Window) =>
     `| ${w.label} | ${f(w.pushesPerMin, 1)} (${w.pushes} in ${f(w.windowS)} s) | ${
       ratio(w.pushesPerMin, r.goBaseline.pushesPerMin)
-    } | ${f(w.rawBytesPerMin / 1_048_576, 2)} MiB | ${
-      ratio(w.rawBytesPerMin, r.goBaseline.rawBytesPerMin)
-    } | ${lat(w.changeFreshness)} |`;
+    } | ${
+      w.rawBytesPerMin === undefined ? "n/a (window < 60 s)" : `${f(w.rawBytesPerMin / 1_048_576, 2)} MiB`
+    } | ${ratio(w.rawBytesPerMin, r.goBaseline.rawBytesPerMin)} | ${lat(w.changeFreshness)} |`;
   return [
     `## Push cadence and freshness (${
       f(o.pods)
     } pods, churn ${o.churnPerMin}/min, interval ${o.intervalS} s)`,
     "",
-    `${r.date}; windows of ${o.windowS} s; ${o.samples} samples each.`,
+    r.machine ? provenanceLine(r.machine, r.date) : r.date,
+    "",
+    `Windows of ${o.windowS} s; ${o.samples} samples each; per-minute rates only from windows of at least 60 s.`,
     "",
     "| pushes | per minute | vs Go design | raw JSON per minute (what the Master decodes) | vs Go design | change → Master |",
     "|---|---|---|---|---|---|",

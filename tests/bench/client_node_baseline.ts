@@ -149,7 +149,22 @@ export async function main(args: string[]): Promise<ProbeResult> {
   return result;
 }
 
+const USAGE = `Usage: deno run -A --v8-flags=--expose-gc tests/bench/client_node_baseline.ts [options]
+
+One pod informer against the fake API server (started by harness.ts): time to sync, JS heap per pod, RSS and
+MODIFIED events per second end to end. Prints one line "RESULT {json}".
+
+  --kubeconfig PATH   kubeconfig of the fake API server (required)
+  --control URL       the fake's control server (apiserver_process.ts; required for the burst)
+  --impl NAME         client-node (default) or ours
+  --burst N           pod updates the fake applies for the events/s figure (default 10000)
+  --help              this text`;
+
 if (import.meta.main) {
+  if (Deno.args.includes("--help")) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
   await main(Deno.args);
   Deno.exit(0);
 }

@@ -4,13 +4,18 @@
  * detected on every received snapshot without re-serialising it; only the latest snapshot is kept).
  *
  * Per scenario (pods N, nodes N/30, the simulator's proportional deployments, 3 ReplicaSets per deployment,
- * services, configmaps and events, churn 1 % of pods per minute) it measures our agent, the Go agent's polling
- * design (`polling_baseline.ts`) and `@kubernetes/client-node`'s informer (`client_node_baseline.ts`), merges the
- * micro-benchmark figures of `memory.ts` (`results/micro.json`) and writes `results/latest.json` and
- * `results/latest.md`.
+ * services, configmaps and events, pod and node metrics; churn 1 % of pods per minute with the kubelet,
+ * controller, event, node-heartbeat and metrics-window writes that come with it) it measures our agent, the Go
+ * agent's polling design (`polling_baseline.ts`, metrics-server included) and `@kubernetes/client-node`'s informer
+ * (`client_node_baseline.ts`), merges the micro-benchmark figures of `memory.ts` (`micro.json`) and writes
+ * `latest.json` and `latest.md` in the results directory (`tests/bench/results/`; `--quick`:
+ * `tests/bench/results/quick/`, untracked; or `--out DIR`).
+ *
+ * Honesty rules: per-minute rates come from windows of at least 60 s that contain a metrics-server poll of the
+ * measured process (else they are reported as n/a); p50 needs 5 samples and p95 needs 20 (else n/a).
  *
  * ```sh
- * deno run -A tests/bench/harness.ts [--quick] [--pods 1000,10000] [--window-s 60]
+ * deno run -A tests/bench/harness.ts [--quick] [--pods 1000,10000] [--window-s 60] [--out DIR] [--help]
  * ```
  *
  * @module
@@ -19,14 +24,24 @@
 import { startFlags } from "../../deploy/compile.ts";
 import { startFakeMaster } from "../support/fake_master.ts";
 import {
+  argValue,
   type Child,
+  finishProvenance,
   freePort,
+  honestMedian,
+  honestPercentile,
+  MEDIAN_MIN_ROUNDS,
   metricValue,
-  percentile,
+  perMinute,
   procCpuSeconds,
   procRss,
+  type Provenance,
+  provenanceLine,
+  RATE_MIN_WINDOW_S,
+  resultsDir,
   sleep,
   spawnChild,
+  startProvenance,
 } from "./_common.ts";
 import type { ProbeResult } from "./client_node_baseline.ts";
 import type { MicroResults } from "./memory.ts";
@@ -35,20 +50,33 @@ const HERE = new URL("./", import.meta.url);
 const path = (name: string) => new URL(name, HERE).pathname;
 const MAIN = new URL("../../agent/main.ts", import.meta.url).pathname;
 
-/** Latency percentiles in milliseconds. */
+/** Latency in milliseconds: p50 from 5 samples, p95 from 20 (else absent), and the range. */
 export interface Latency {
   samples: number;
   failed: number;
   p50?: number;
   p95?: number;
+  min?: number;
+  max?: number;
 }
 
-/** Steady-state figures of one process. */
+/** Steady-state figures of one process over one window. */
 export interface SteadyState {
   windowS: number;
   cpuPercent: number;
-  apiBytesPerMin: number;
-  apiRequestsPerMin: number;
+  /** API-server response bytes in the window, metrics-server's included. */
+  apiBytes: number;
+  /** Of {@linkcode apiBytes}, `metrics.k8s.io` responses. */
+  metricsBytes: number;
+  apiRequests: number;
+  /** `metrics.k8s.io` requests in the window (a rate needs at least one pod-metrics poll). */
+  metricsRequests: number;
+  /** Per-minute rates; absent when the window is under 60 s or saw no pod-metrics poll. */
+  apiBytesPerMin?: number;
+  metricsBytesPerMin?: number;
+  apiRequestsPerMin?: number;
+  /** Why the rates are absent, if they are. */
+  rateInvalid?: string;
   snapshotsPushed: number;
 }
 
@@ -85,7 +113,10 @@ export interface ScenarioResult {
 export interface BenchResults {
   date: string;
   quick: boolean;
-  machine: { cpu: string; cores: number; memoryBytes: number; deno: string; v8: string; os: string };
+  /** Commit, machine and load average at start and end. */
+  machine: Provenance;
+  /** What the simulated cluster and the agent ran with. */
+  load: { churnPercentPerMin: number; metricsIntervalS: number; windowS: number };
   micro?: MicroResults;
   scenarios: ScenarioResult[];
 }
@@ -135,8 +166,13 @@ async function control(url: string, path: string, body?: unknown): Promise<unkno
 interface Stats {
   requests: number;
   bytes: number;
+  byPath: Record<string, { requests: number; bytes: number }>;
   at: number;
 }
+
+const FRESHNESS_SLICE_MS = 2_000;
+const METRICS_PREFIX = "/apis/metrics.k8s.io/";
+const POD_METRICS = "/apis/metrics.k8s.io/v1beta1/pods";
 
 /** Measures one freshness sample: apply a marker ConfigMap, wait until the Master's latest snapshot has it. */
 async function freshnessSample(controlUrl: string, master: BenchMaster, name: string, timeoutMs: number) {
@@ -162,8 +198,10 @@ function latency(values: (number | undefined)[]): Latency {
   return {
     samples: ok.length,
     failed: values.length - ok.length,
-    p50: percentile(ok, 50),
-    p95: percentile(ok, 95),
+    p50: honestMedian(ok),
+    p95: honestPercentile(ok, 95),
+    min: ok.length ? Math.min(...ok) : undefined,
+    max: ok.length ? Math.max(...ok) : undefined,
   };
 }
 
@@ -182,11 +220,32 @@ async function steadyWindow(
   const cpu1 = await procCpuSeconds(child.pid);
   const seconds = (performance.now() - t0) / 1000;
   const stats = await control(controlUrl, "/stats") as Stats;
+  let metricsBytes = 0;
+  let metricsRequests = 0;
+  let podMetricsPolls = 0;
+  for (const [path, counters] of Object.entries(stats.byPath ?? {})) {
+    if (!path.startsWith(METRICS_PREFIX)) continue;
+    metricsBytes += counters.bytes;
+    metricsRequests += counters.requests;
+    if (path === POD_METRICS) podMetricsPolls += counters.requests;
+  }
+  const rateInvalid = seconds < RATE_MIN_WINDOW_S
+    ? `window ${seconds.toFixed(0)} s < ${RATE_MIN_WINDOW_S} s`
+    : podMetricsPolls === 0
+    ? "no pod-metrics poll in the window"
+    : undefined;
+  const rate = (n: number) => rateInvalid ? undefined : perMinute(n, seconds);
   return {
     windowS: seconds,
     cpuPercent: ((cpu1 - cpu0) / seconds) * 100,
-    apiBytesPerMin: stats.bytes / (seconds / 60),
-    apiRequestsPerMin: stats.requests / (seconds / 60),
+    apiBytes: stats.bytes,
+    metricsBytes,
+    apiRequests: stats.requests,
+    metricsRequests,
+    apiBytesPerMin: rate(stats.bytes),
+    metricsBytesPerMin: rate(metricsBytes),
+    apiRequestsPerMin: rate(stats.requests),
+    rateInvalid,
     snapshotsPushed: master.total() - pushed0,
   };
 }
@@ -229,6 +288,7 @@ async function runProbe(
 interface ScenarioOptions {
   pods: number;
   windowS: number;
+  metricsIntervalS: number;
   freshnessSamples: number;
   commandSamples: number;
   probes: boolean;
@@ -240,6 +300,8 @@ async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const result: ScenarioResult = { pods, notes: [] };
   const dir = await Deno.makeTempDir({ prefix: "atlhyper-bench-" });
   const kubeconfig = `${dir}/kubeconfig`;
+  // The realistic mix: churn (1 % of pods a minute) brings kubelet/controller status and events; node heartbeats
+  // every 5 min and a new metrics-server window every 15 s are the simulator's live defaults.
   const simulate = `pods=${pods},nodes=${Math.ceil(pods / 30)},churn=${Math.ceil(pods / 100)},seed=1`;
   const log = (message: string) => console.error(`[${pods} pods] ${message}`);
   log(`starting fake API server (${simulate})`);
@@ -260,6 +322,7 @@ async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
       AGENT_HEALTH_ADDR: `127.0.0.1:${healthPort}`,
       AGENT_LOG_FORMAT: "json",
       AGENT_LOG_LEVEL: "warning",
+      AGENT_METRICS_INTERVAL: `${options.metricsIntervalS}s`,
     };
     log("starting agent");
     const startedAt = Date.now();
@@ -286,11 +349,14 @@ async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
     const buildAll = (metricValue(m1, "atlhyper_agent_snapshot_build_seconds_sum") ?? NaN) /
       (metricValue(m1, "atlhyper_agent_snapshot_build_seconds_count") ?? NaN);
     log("freshness");
-    const fresh: (number | undefined)[] = [];
-    for (let i = 0; i < options.freshnessSamples; i++) {
-      fresh.push(await freshnessSample(controlUrl, master, `bench-marker-${i}`, 20_000));
-      await sleep(300 + Math.random() * 700);
-    }
+    // One marker at a random time in each 2 s slice, waits overlapping: samples fall at every phase of the push
+    // beat. (Applying the next marker right after the previous one showed up locked every sample to the beat.)
+    const fresh = await Promise.all(
+      Array.from({ length: options.freshnessSamples }, async (_, i) => {
+        await sleep((i + Math.random()) * FRESHNESS_SLICE_MS);
+        return await freshnessSample(controlUrl, master, `bench-marker-${i}`, 30_000);
+      }),
+    );
     log("commands");
     const pick = await control(controlUrl, "/pick") as {
       deployment: { namespace: string; name: string; replicas: number };
@@ -354,7 +420,7 @@ async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
     children.push(polling);
     await master.master.waitFor(() => master.total() > before, { timeoutMs: 180_000 });
     const pollFirst = (master.latest()?.receivedAt ?? Date.now()) - pollStarted;
-    const pollWindow = Math.max(options.windowS, 20);
+    const pollWindow = options.windowS;
     const pollFresh: (number | undefined)[] = [];
     const markers = Math.max(2, Math.floor(pollWindow / 8));
     const pollSteady = await steadyWindow(polling, controlUrl, master, pollWindow, async () => {
@@ -398,19 +464,6 @@ async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   return result;
 }
 
-async function machine(): Promise<BenchResults["machine"]> {
-  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
-  const meminfo = await Deno.readTextFile("/proc/meminfo").catch(() => "");
-  return {
-    cpu: cpuinfo.match(/model name\s*:\s*(.+)/)?.[1]?.trim() ?? "unknown",
-    cores: navigator.hardwareConcurrency,
-    memoryBytes: Number(meminfo.match(/MemTotal:\s+(\d+)/)?.[1] ?? 0) * 1024,
-    deno: Deno.version.deno,
-    v8: Deno.version.v8,
-    os: `${Deno.build.os} ${Deno.build.arch}`,
-  };
-}
-
 // ---------- formatting ----------
 
 const f = (n: number | undefined, digits = 0) =>
@@ -424,20 +477,38 @@ const ratio = (ours: number | undefined, base: number | undefined) =>
   ours === undefined || base === undefined || !Number.isFinite(ours / base) || base === 0
     ? "n/a"
     : `${f(ours / base, ours / base < 0.1 ? 4 : 2)}×`;
-const lat = (l: Latency | undefined) =>
-  l
-    ? `p50 ${ms(l.p50)}, p95 ${ms(l.p95)} (n=${l.samples}${l.failed ? `, ${l.failed} timed out` : ""})`
-    : "n/a";
+// A median is only a median from MEDIAN_MIN_ROUNDS rounds; older results files do not say how many.
+const rounds = (n: number | undefined) =>
+  n === undefined
+    ? "rounds not recorded"
+    : n >= MEDIAN_MIN_ROUNDS
+    ? `median of ${n}`
+    : `median of only ${n} (indicative)`;
+const fewer = (ours: number | undefined, base: number | undefined) =>
+  ours === undefined || base === undefined || ours <= 0
+    ? "n/a"
+    : `${f(base / ours, base / ours < 10 ? 1 : 0)}×`;
+const lat = (l: Latency | undefined) => {
+  if (!l) return "n/a";
+  const n = `n=${l.samples}${l.failed ? `, ${l.failed} timed out` : ""}`;
+  if (l.p50 === undefined) return `${ms(l.min)}–${ms(l.max)} (${n}; too few for a median)`;
+  return `p50 ${ms(l.p50)}, ${l.p95 === undefined ? "p95 n/a (n < 20)" : `p95 ${ms(l.p95)}`}, max ${
+    ms(l.max)
+  } (${n})`;
+};
+const rate = (s: SteadyState | undefined, value: number | undefined, format: (n: number) => string) =>
+  !s ? "n/a" : value === undefined ? `n/a (${s.rateInvalid ?? "no rate"})` : format(value);
 
 /** Renders the results as markdown. */
 export function toMarkdown(results: BenchResults): string {
-  const m = results.machine;
   const lines: string[] = [
     `# atlhyper-agent benchmarks${results.quick ? " (--quick)" : ""}`,
     "",
-    `${results.date} · ${m.cpu}, ${m.cores} cores, ${
-      mib(m.memoryBytes)
-    } · Deno ${m.deno} (V8 ${m.v8}) · ${m.os}`,
+    provenanceLine(results.machine, results.date),
+    "",
+    `Load: the simulator's churn of ${results.load.churnPercentPerMin} % of pods per minute with its kubelet, ` +
+    `controller and event writes, node heartbeats every 5 min and a new metrics-server window every 15 s; the ` +
+    `agent polls metrics every ${results.load.metricsIntervalS} s; steady-state windows of ${results.load.windowS} s.`,
     "",
   ];
   const micro = results.micro;
@@ -445,6 +516,10 @@ export function toMarkdown(results: BenchResults): string {
     const s10 = micro.snapshots.find((s) => s.pods === 10_000);
     lines.push(
       "## Micro-benchmarks (agent side, one process)",
+      "",
+      micro.machine
+        ? provenanceLine(micro.machine, "")
+        : "(micro.json records no commit or load: an old run)",
       "",
       "| what | measured | target (10,000 pods) |",
       "|---|---|---|",
@@ -456,22 +531,22 @@ export function toMarkdown(results: BenchResults): string {
     );
     for (const s of micro.snapshots) {
       lines.push(
-        `| snapshot ${f(s.pods)} pods (${
-          f(s.objects)
-        } objects): build+serialise (warm, 1% changed) + gzip | ${ms(s.warmBuildMsMedian)} + ${
-          ms(s.gzipMsMedian)
-        } = **${ms(s.totalMsMedian)}** (cold build ${ms(s.coldBuildMs)}); raw ${mib(s.rawBytes)}, gzip ${
-          mib(s.gzipBytes)
-        } | ${s === s10 ? "≤ 250 ms" : ""} |`,
+        `| snapshot ${f(s.pods)} pods (${f(s.objects)} objects): build+serialise (warm, 1% changed) + gzip, ${
+          rounds(s.rounds)
+        } | ${ms(s.warmBuildMsMedian)} + ${ms(s.gzipMsMedian)} = **${ms(s.totalMsMedian)}** (cold build ${
+          ms(s.coldBuildMs)
+        }); raw ${mib(s.rawBytes)}, gzip ${mib(s.gzipBytes)} | ${s === s10 ? "≤ 250 ms" : ""} |`,
       );
     }
     lines.push(
-      `| MODIFIED pod events ingested (decode + converter + store) | **${
+      `| MODIFIED pod events ingested (decode + converter + store), ${rounds(micro.ingest.rounds)} | **${
         f(micro.ingest.eventsPerSecondMedian)
       } events/s** (best ${f(micro.ingest.eventsPerSecondBest)}) | ≥ 30,000 /s per core |`,
-      `| initial sync 10,000 pods, in-process fake (fake shares the thread): list+watch / streaming list | ${
-        ms(micro.initialSync10k.listWatchMsMedian)
-      } / ${ms(micro.initialSync10k.streamingMsMedian)} | ≤ 1.0 s |`,
+      `| initial sync 10,000 pods, in-process fake (fake shares the thread): list+watch / streaming list, ${
+        rounds(micro.initialSync10k.rounds)
+      } | ${ms(micro.initialSync10k.listWatchMsMedian)} / ${
+        ms(micro.initialSync10k.streamingMsMedian)
+      } | ≤ 1.0 s |`,
       "",
     );
   }
@@ -496,20 +571,27 @@ export function toMarkdown(results: BenchResults): string {
         `| steady-state CPU (${f(o.steady.windowS)} s / ${f(p?.steady.windowS)} s window) | ${
           f(o.steady.cpuPercent, 1)
         } % | ${f(p?.steady.cpuPercent, 1)} % | ${ratio(o.steady.cpuPercent, p?.steady.cpuPercent)} |`,
-        `| API-server bytes per minute | ${mib(o.steady.apiBytesPerMin)} | ${
-          mib(p?.steady.apiBytesPerMin)
-        } | ${ratio(o.steady.apiBytesPerMin, p?.steady.apiBytesPerMin)} (${
-          p && o.steady.apiBytesPerMin > 0 ? f(p.steady.apiBytesPerMin / o.steady.apiBytesPerMin) : "n/a"
-        }× fewer; target ≥ 100×) |`,
-        `| API-server requests per minute | ${f(o.steady.apiRequestsPerMin, 1)} | ${
-          f(p?.steady.apiRequestsPerMin, 1)
+        `| API-server bytes per minute, metrics-server included | ${
+          rate(o.steady, o.steady.apiBytesPerMin, mib)
+        } | ${rate(p?.steady, p?.steady.apiBytesPerMin, mib)} | ${
+          ratio(o.steady.apiBytesPerMin, p?.steady.apiBytesPerMin)
+        } (${fewer(o.steady.apiBytesPerMin, p?.steady.apiBytesPerMin)} fewer) |`,
+        `| of which metrics.k8s.io (requests in the window) | ${
+          rate(o.steady, o.steady.metricsBytesPerMin, mib)
+        } (${o.steady.metricsRequests}) | ${rate(p?.steady, p?.steady.metricsBytesPerMin, mib)} (${
+          p?.steady.metricsRequests ?? "n/a"
+        }) | |`,
+        `| API-server requests per minute | ${rate(o.steady, o.steady.apiRequestsPerMin, (n) => f(n, 1))} | ${
+          rate(p?.steady, p?.steady.apiRequestsPerMin, (n) => f(n, 1))
         } | ${ratio(o.steady.apiRequestsPerMin, p?.steady.apiRequestsPerMin)} |`,
         `| snapshots pushed in the window | ${o.steady.snapshotsPushed} | ${
           p?.steady.snapshotsPushed ?? "n/a"
         } | |`,
         `| freshness (change → Master) | ${lat(o.freshness)} | ${lat(p?.freshness)} | ${
-          ratio(o.freshness.p50, p?.freshness.p50)
-        } (p50) |`,
+          o.freshness.p50 !== undefined && p?.freshness.p50 !== undefined
+            ? `${ratio(o.freshness.p50, p.freshness.p50)} (p50)`
+            : ""
+        } |`,
         `| command round trip \`scale\` | ${lat(o.commands.scale)} | | |`,
         `| command round trip \`get_logs\` | ${lat(o.commands.getLogs)} | | |`,
         "",
@@ -519,7 +601,7 @@ export function toMarkdown(results: BenchResults): string {
     const b = s.probes?.clientNode;
     if (a || b) {
       lines.push(
-        "Pod informer alone, separate process against the same fake (burst = pod updates applied by the fake):",
+        "Pod informer alone, separate process against the same fake, one run each (burst = pod updates applied by the fake):",
         "",
         "| metric | ours (Informer + pod converter) | @kubernetes/client-node makeInformer | ours / client-node |",
         "|---|---|---|---|",
@@ -542,57 +624,77 @@ export function toMarkdown(results: BenchResults): string {
     "Notes: the fake Master runs inside the harness process (freshness is checked on every received snapshot);",
     "the fake API server and each agent/baseline run as separate processes. CPU % is user+system time of the",
     "measured process from /proc/<pid>/stat over the window (100 % = one core). API-server bytes are response",
-    "body bytes counted by the fake (watch streams included). Heap per pod in scenarios is the whole process heap",
-    "divided by pods (all 20 kinds and the runtime included), an upper bound; the micro figure isolates pods.",
+    "body bytes counted by the fake (watch streams and metrics.k8s.io included). Per-minute rates come only from",
+    "windows of at least 60 s that contain a pod-metrics poll of the measured process; p50 needs 5 samples and",
+    "p95 needs 20. Heap per pod in scenarios is the whole process heap divided by pods (all 20 kinds and the",
+    "runtime included), an upper bound; the micro figure isolates pods. Each scenario is one run: its single",
+    "figures (first snapshot, RSS, CPU, bytes) are one measurement each, not medians.",
     "",
   );
   return lines.join("\n");
 }
 
+const USAGE = `Usage: deno run -A tests/bench/harness.ts [options]
+
+Scale scenarios: the fake API server with the simulator (realistic churn, pod and node metrics), our agent, the
+Go agent's polling design and @kubernetes/client-node's informer, each its own process.
+
+  --pods LIST          pod counts, comma separated (default 1000,10000,50000; --quick 1000,10000)
+  --window-s N         steady-state window per process in seconds (default 60; per-minute rates need >= 60)
+  --metrics-interval-s N  the agent's AGENT_METRICS_INTERVAL (default 30, the agent's default)
+  --out DIR            results directory (default tests/bench/results/; --quick: tests/bench/results/quick/)
+  --quick              fewer scenarios and samples (p50 from 5 samples, no p95), same window
+  --help               this text`;
+
 /** Runs the scenarios and writes the results. */
 export async function main(args: string[]): Promise<BenchResults> {
   const quick = args.includes("--quick");
-  const podsIndex = args.indexOf("--pods");
-  const windowIndex = args.indexOf("--window-s");
-  const podCounts = podsIndex >= 0
-    ? args[podsIndex + 1].split(",").map(Number)
-    : quick
-    ? [1_000, 10_000]
-    : [1_000, 10_000, 50_000];
-  const windowS = windowIndex >= 0 ? Number(args[windowIndex + 1]) : quick ? 15 : 60;
-  const micro = await Deno.readTextFile(path("results/micro.json"))
+  const pods = argValue(args, "--pods");
+  const podCounts = pods ? pods.split(",").map(Number) : quick ? [1_000, 10_000] : [1_000, 10_000, 50_000];
+  const windowS = Number(argValue(args, "--window-s") ?? 60);
+  const metricsIntervalS = Number(argValue(args, "--metrics-interval-s") ?? 30);
+  const dir = resultsDir(args, quick);
+  const micro = await Deno.readTextFile(`${dir}micro.json`)
     .then((text) => JSON.parse(text) as MicroResults)
     .catch(() => undefined);
   const results: BenchResults = {
     date: new Date().toISOString(),
     quick,
-    machine: await machine(),
+    machine: await startProvenance(),
+    load: { churnPercentPerMin: 1, metricsIntervalS, windowS },
     micro,
     scenarios: [],
   };
-  for (const pods of podCounts) {
+  for (const n of podCounts) {
     results.scenarios.push(
       await runScenario({
-        pods,
+        pods: n,
         windowS,
-        freshnessSamples: quick ? 6 : 10,
-        commandSamples: quick ? 5 : 10,
+        metricsIntervalS,
+        // p95 needs 20 samples; quick runs report p50 (5 samples) only.
+        freshnessSamples: quick ? 5 : 20,
+        commandSamples: quick ? 5 : 20,
         // The client-node comparison targets 10,000 pods; quick runs only do that one.
-        probes: !quick || pods === 10_000,
+        probes: !quick || n === 10_000,
         burst: quick ? 2_000 : 5_000,
       }),
     );
   }
+  results.machine = await finishProvenance(results.machine);
   const markdown = toMarkdown(results);
-  await Deno.mkdir(path("results/"), { recursive: true });
-  await Deno.writeTextFile(path("results/latest.json"), JSON.stringify(results, null, 2) + "\n");
-  await Deno.writeTextFile(path("results/latest.md"), markdown);
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(`${dir}latest.json`, JSON.stringify(results, null, 2) + "\n");
+  await Deno.writeTextFile(`${dir}latest.md`, markdown);
   console.log(markdown);
-  console.log(`results: ${path("results/latest.json")}, ${path("results/latest.md")}`);
+  console.log(`results: ${dir}latest.json, ${dir}latest.md`);
   return results;
 }
 
 if (import.meta.main) {
+  if (Deno.args.includes("--help")) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
   await main(Deno.args);
   Deno.exit(0);
 }

@@ -8,8 +8,12 @@
  * - initial sync of 10,000 pods from an in-process fake (list+watch and streaming list).
  *
  * ```sh
- * deno run -A --v8-flags=--expose-gc tests/bench/memory.ts [--out tests/bench/results/micro.json]
+ * deno run -A --v8-flags=--expose-gc tests/bench/memory.ts [--quick] [--out DIR] [--help]
  * ```
+ *
+ * Medians come from at least 5 rounds in every mode (`--quick` only drops the extra rounds of the full run).
+ * Writes `micro.json` in the results directory (`tests/bench/results/`; `--quick`: `tests/bench/results/quick/`,
+ * untracked; or `--out DIR`).
  *
  * @module
  */
@@ -20,7 +24,18 @@ import { createConverters, type PackedItem } from "../../agent/repository/mod.ts
 import { SnapshotService } from "../../agent/service/mod.ts";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { startFakeApiServer } from "../support/fake_apiserver.ts";
-import { hasGc, percentile, rounds, settledHeap } from "./_common.ts";
+import {
+  finishProvenance,
+  hasGc,
+  MEDIAN_MIN_ROUNDS,
+  percentile,
+  type Provenance,
+  QUICK,
+  resultsDir,
+  rounds,
+  settledHeap,
+  startProvenance,
+} from "./_common.ts";
 import {
   benchClient,
   buildAndCompress,
@@ -57,6 +72,8 @@ export interface SnapshotFigures {
   rawBytes: number;
   gzipBytes: number;
   coldBuildMs: number;
+  /** Warm rounds behind the medians. */
+  rounds: number;
   warmBuildMsMedian: number;
   gzipMsMedian: number;
   totalMsMedian: number;
@@ -65,6 +82,7 @@ export interface SnapshotFigures {
 /** MODIFIED pod events decoded, converted, packed and stored per second. */
 export interface IngestFigures {
   events: number;
+  rounds?: number;
   /** Mean size of one event line on the wire. */
   eventBytes: number;
   eventsPerSecondMedian: number;
@@ -73,12 +91,14 @@ export interface IngestFigures {
 
 /** Everything `memory.ts` measures. */
 export interface MicroResults {
+  /** Commit, machine and load average at start and end (absent in results written before it was recorded). */
+  machine?: Provenance;
   heapPerPod: HeapPerPod;
   snapshots: SnapshotFigures[];
   ingest: IngestFigures;
   /** The same with ~5 KB events ({@linkcode leanPod}). */
   ingestLean?: IngestFigures;
-  initialSync10k: { listWatchMsMedian: number; streamingMsMedian: number };
+  initialSync10k: { rounds?: number; listWatchMsMedian: number; streamingMsMedian: number };
 }
 
 function heapPerPod(texts: readonly string[], keep: (object: KubeObject) => unknown): number {
@@ -149,6 +169,7 @@ export async function measureSnapshot(pods: number, rounds: number): Promise<Sna
     rawBytes: last.rawBytes,
     gzipBytes: last.gzipBytes,
     coldBuildMs: cold.buildMs,
+    rounds,
     warmBuildMsMedian: percentile(warm, 50) ?? NaN,
     gzipMsMedian: percentile(zip, 50) ?? NaN,
     totalMsMedian: percentile(total, 50) ?? NaN,
@@ -174,6 +195,7 @@ export async function measureIngest(
   return {
     events,
     eventBytes,
+    rounds,
     eventsPerSecondMedian: percentile(rates, 50) ?? NaN,
     eventsPerSecondBest: Math.max(...rates),
   };
@@ -202,7 +224,7 @@ export function leanPod(pod: KubeObject): KubeObject {
 }
 
 /** Measures initial sync of 10,000 pods from an in-process fake API server. */
-export async function measureSync(rounds = 3): Promise<MicroResults["initialSync10k"]> {
+export async function measureSync(rounds = MEDIAN_MIN_ROUNDS): Promise<MicroResults["initialSync10k"]> {
   await using server = await startFakeApiServer({ simulate: { pods: 10_000, seed: 1, metrics: false } });
   const client = benchClient(server.url);
   const listWatch: number[] = [];
@@ -217,6 +239,7 @@ export async function measureSync(rounds = 3): Promise<MicroResults["initialSync
     client.close();
   }
   return {
+    rounds,
     listWatchMsMedian: percentile(listWatch, 50) ?? NaN,
     streamingMsMedian: percentile(streaming, 50) ?? NaN,
   };
@@ -225,10 +248,21 @@ export async function measureSync(rounds = 3): Promise<MicroResults["initialSync
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
+const USAGE = `Usage: deno run -A --v8-flags=--expose-gc tests/bench/memory.ts [options]
+
+Heap per cached pod, snapshot build/gzip at 1,000 and 10,000 pods, MODIFIED-event ingest and initial sync;
+medians of at least ${MEDIAN_MIN_ROUNDS} rounds.
+
+  --out DIR   results directory for micro.json (default tests/bench/results/; --quick: tests/bench/results/quick/)
+  --quick     the minimum rounds (also set by BENCH_QUICK=1)
+  --help      this text`;
+
 /** Runs every measurement, prints console tables and writes the JSON. */
 export async function main(args: string[]): Promise<MicroResults> {
-  const outIndex = args.indexOf("--out");
-  const out = outIndex >= 0 ? args[outIndex + 1] : new URL("./results/micro.json", import.meta.url).pathname;
+  const quick = QUICK || args.includes("--quick");
+  const dir = resultsDir(args, quick);
+  const out = `${dir}micro.json`;
+  const machine = await startProvenance();
   if (!hasGc()) {
     console.warn("gc() is not exposed (run with --v8-flags=--expose-gc): heap deltas include garbage.");
   }
@@ -243,10 +277,12 @@ export async function main(args: string[]): Promise<MicroResults> {
   });
 
   const snapshots = [
-    await measureSnapshot(1_000, rounds(10, 3)),
-    await measureSnapshot(10_000, rounds(5, 2)),
+    await measureSnapshot(1_000, rounds(10, MEDIAN_MIN_ROUNDS)),
+    await measureSnapshot(10_000, MEDIAN_MIN_ROUNDS),
   ];
-  console.log("\nSnapshot build + serialise + gzip (warm caches, 1% of pods changed per round; medians)");
+  console.log(
+    "\nSnapshot build + serialise + gzip (warm caches, 1% of pods changed per round; medians of the rounds)",
+  );
   console.table(Object.fromEntries(snapshots.map((s) => [`${s.pods} pods (${s.objects} objects)`, {
     "raw": mb(s.rawBytes),
     "gzip": mb(s.gzipBytes),
@@ -256,8 +292,8 @@ export async function main(args: string[]): Promise<MicroResults> {
     "total ms": s.totalMsMedian.toFixed(1),
   }])));
 
-  const ingested = await measureIngest(10_000, rounds(5, 5));
-  const ingestedLean = await measureIngest(10_000, rounds(5, 5), "lean");
+  const ingested = await measureIngest(10_000, rounds(7, MEDIAN_MIN_ROUNDS));
+  const ingestedLean = await measureIngest(10_000, rounds(7, MEDIAN_MIN_ROUNDS), "lean");
   console.log("\nMODIFIED pod events ingested (decode + converter + packing + store, one core)");
   console.table(Object.fromEntries([ingested, ingestedLean].map((i) => [
     `${i.events} events of ${(i.eventBytes / 1024).toFixed(1)} KiB`,
@@ -267,8 +303,7 @@ export async function main(args: string[]): Promise<MicroResults> {
     },
   ])));
 
-
-  const sync = await measureSync(rounds(3, 1));
+  const sync = await measureSync(MEDIAN_MIN_ROUNDS);
   console.log("\nInitial sync of 10,000 pods from an in-process fake (fake and informer share the thread)");
   console.table({
     "paginated list + watch": { "ms (median)": sync.listWatchMsMedian.toFixed(0) },
@@ -276,16 +311,20 @@ export async function main(args: string[]): Promise<MicroResults> {
   });
 
   const results: MicroResults = {
+    machine: await finishProvenance(machine),
     heapPerPod: heap,
     snapshots,
     ingest: ingested,
     ingestLean: ingestedLean,
     initialSync10k: sync,
   };
-  await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
+  await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(out, JSON.stringify(results, null, 2) + "\n");
   console.log(`\nwrote ${out}`);
   return results;
 }
 
-if (import.meta.main) await main(Deno.args);
+if (import.meta.main) {
+  if (Deno.args.includes("--help")) console.log(USAGE);
+  else await main(Deno.args);
+}

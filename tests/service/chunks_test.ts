@@ -12,9 +12,11 @@ import {
 } from "../../agent/repository/mod.ts";
 import type { SnapshotListField } from "../../model/mod.ts";
 import type { ResourceUsage } from "../../agent/service/mod.ts";
+import { streamParts } from "../../agent/gateway/mod.ts";
 import {
   convertedFixtures,
   FIXTURE_NOW,
+  fixtureSource,
   nodeMetricsFixture,
   podMetricsFixture,
 } from "../support/fixtures/mod.ts";
@@ -187,4 +189,24 @@ function repack<T extends PackedItem<SnapshotListField>>(item: T): T {
     ageUntil: -Infinity,
   });
   return fresh;
+}
+
+Deno.test("the streamed body (64 KiB request chunks) decompresses to the JSON of the built snapshot", async () => {
+  const service = new SnapshotService(fixtureSource(), { clusterId: "c", clock: clockAt(FIXTURE_NOW) });
+  const built = service.build();
+  const streamed = new Uint8Array(await new Response(streamParts(built.parts)).arrayBuffer());
+  assert.equal(streamed.length, built.gzipBytes);
+  const json = new TextDecoder().decode(gunzipSync(streamed));
+  assert.equal(json, built.json());
+  assert.equal(new TextEncoder().encode(json).length, built.rawBytes);
+  JSON.parse(json);
+  // Through the platform's own gzip reader too (what a Go server's gzip.Reader does: the CRC and size are checked).
+  const viaStream = await new Response(
+    streamParts(built.parts).pipeThrough(new DecompressionStream("gzip")),
+  ).text();
+  assert.equal(viaStream, json);
+});
+
+function clockAt(ms: number) {
+  return { now: () => ms, sleep: () => Promise.resolve() };
 }

@@ -15,6 +15,7 @@
  */
 
 import type { KubeObject, LogGenerator } from "./fake_apiserver/types.ts";
+import { type ChurnCounts, ClusterChurn } from "./simulator/churn.ts";
 import { type DeploymentPlan, type NodePlan, PodGenerator } from "./simulator/pods.ts";
 import { b64, hash, HEX, type Json, microTime, NAME_CHARS, Random, time } from "./simulator/random.ts";
 
@@ -38,8 +39,23 @@ export interface SimulationOptions {
   secrets?: number;
   /** Events (default equal to pods). */
   events?: number;
-  /** Pods changed per minute by the churn timer: status/annotation updates, replacements, new events (default 0). */
+  /**
+   * Pod changes per minute by the churn timer (default 0: a static cluster). Each change brings the writes a real
+   * cluster makes for it: kubelet pod status, ReplicaSet and Deployment status, events (see `simulator/churn.ts`).
+   */
   churnPerMinute?: number;
+  /**
+   * Each node's kubelet posts its status (condition heartbeats) once per this many seconds, nodes spread over the
+   * period (default 300, the kubelet's `nodeStatusReportFrequency`, when `churnPerMinute` > 0; else 0 = never).
+   */
+  nodeHeartbeatSeconds?: number;
+  /**
+   * metrics-server publishes new pod and node usage every this many seconds (default 15, its finest resolution,
+   * when `churnPerMinute` > 0 and metrics are on; else 0 = the generated values stay).
+   */
+  metricsWindowSeconds?: number;
+  /** Events written by the churn are deleted after this many seconds (default 3600, the API server's TTL). */
+  eventTtlSeconds?: number;
   /** Also generate PodMetrics/NodeMetrics (default `true`). */
   metrics?: boolean;
   /**
@@ -81,9 +97,13 @@ export interface Simulation {
   readonly generated: number;
   /** Churn steps done so far. */
   readonly steps: number;
+  /** Writes the churn made so far, by kind. */
+  readonly counts: Readonly<ChurnCounts>;
   /** Performs one churn step now (deterministic given the seed), independent of the timer. */
   step(): void;
-  /** Stops the churn timer (also happens when the server closes). */
+  /** Performs the follow-up writes of earlier steps now (a pod being replaced becomes ready, ...). */
+  settle(): void;
+  /** Stops the churn timers (also happens when the server closes). */
   stop(): void;
 }
 
@@ -127,7 +147,12 @@ const APPS = [
 class ClusterBuilder {
   readonly rand: Random;
   readonly now: number;
-  readonly options: Required<Omit<SimulationOptions, "now" | "seed">>;
+  readonly options: Required<
+    Omit<
+      SimulationOptions,
+      "now" | "seed" | "nodeHeartbeatSeconds" | "metricsWindowSeconds" | "eventTtlSeconds"
+    >
+  >;
   readonly objects: KubeObject[] = [];
   readonly nodes: NodePlan[] = [];
   readonly namespaces: string[] = [];
@@ -710,90 +735,38 @@ export function simulatedLogLines(
 
 /**
  * Loads a generated cluster into `server` (through its state API, so every object gets a resourceVersion and
- * watch event), installs the default log generator and, with `churnPerMinute`, starts the churn timer. The timer
- * stops on `stop()` or when the server closes.
+ * watch event), installs the default log generator and, with `churnPerMinute`, starts the churn: pod changes
+ * with the kubelet, controller and event writes that follow them, node status heartbeats, moving metrics and
+ * event expiry (`simulator/churn.ts`). The timers stop on `stop()` or when the server closes.
  */
 export function simulateCluster(server: SimulationTarget, options: SimulationOptions = {}): Simulation {
   const builder = new ClusterBuilder(options, options.now ?? Date.now());
   const objects = builder.build();
   const generated = server.load(objects, { adopt: true });
   server.setLogGenerator(simulatedLogLines);
-  const live = builder.pods.map((p) => ({ ...p }));
-  let steps = 0;
+  const perMinute = builder.options.churnPerMinute;
+  const live = perMinute > 0;
+  const seconds = (value: number | undefined, fallback: number) =>
+    Math.max(0, value ?? (live ? fallback : 0)) * 1000;
+  const churn = new ClusterChurn(
+    server,
+    builder,
+    builder.pods.map((p) => ({ ...p })),
+    objects,
+    {
+      seed: options.seed ?? 1,
+      nodeHeartbeatMs: seconds(options.nodeHeartbeatSeconds, 300),
+      metricsWindowMs: builder.options.metrics ? seconds(options.metricsWindowSeconds, 15) : 0,
+      eventTtlMs: seconds(options.eventTtlSeconds, 3600),
+    },
+  );
   let timer: ReturnType<typeof setInterval> | undefined;
-  const rand = builder.rand;
-
-  const step = () => {
-    steps++;
-    if (live.length === 0) return;
-    const index = rand.int(0, live.length - 1);
-    const target = live[index];
-    const current = server.get("v1", "pods", target.namespace, target.name) as Json | undefined;
-    const roll = rand.next();
-    if (!current) {
-      live.splice(index, 1);
-      return;
-    }
-    const meta = current.metadata as Json;
-    if (roll < 0.45) {
-      const next = JSON.parse(JSON.stringify(current)) as Json;
-      const nextMeta = next.metadata as Json;
-      nextMeta.annotations = {
-        ...(nextMeta.annotations as Json ?? {}),
-        "simulator.atlhyper.io/heartbeat": String(steps),
-      };
-      const status = next.status as Json;
-      if (Array.isArray(status.containerStatuses) && rand.chance(0.5)) {
-        const first = status.containerStatuses[0] as Json;
-        first.restartCount = Number(first.restartCount ?? 0) + 1;
-        first.lastState = {
-          terminated: {
-            exitCode: 1,
-            reason: "Error",
-            startedAt: time(Date.now() - 60_000),
-            finishedAt: time(Date.now()),
-          },
-        };
-      }
-      server.apply(next as KubeObject);
-    } else if (roll < 0.75) {
-      server.remove("v1", "pods", target.namespace, target.name);
-      server.remove("metrics.k8s.io/v1beta1", "PodMetrics", target.namespace, target.name);
-      const replacement = builder.podGenerator.pod(target.deployment, rand.chars(NAME_CHARS, 5));
-      const fresh = replacement.pod as Json;
-      const freshMeta = fresh.metadata as Json;
-      freshMeta.creationTimestamp = time(Date.now());
-      server.apply(fresh as KubeObject);
-      if (replacement.metrics) server.apply(replacement.metrics);
-      live[index] = {
-        namespace: target.namespace,
-        name: String(freshMeta.name),
-        deployment: target.deployment,
-      };
-      server.apply(
-        builder.event({
-          namespace: target.namespace,
-          name: String(meta.name),
-          uid: String(meta.uid),
-          app: target.deployment.app,
-        }),
-      );
-    } else {
-      server.apply(builder.event({
-        namespace: target.namespace,
-        name: String(meta.name),
-        uid: String(meta.uid),
-        app: target.deployment.app,
-        node: (current.spec as Json).nodeName as string | undefined,
-      }));
-    }
-  };
-
   const stop = () => {
     if (timer !== undefined) clearInterval(timer);
     timer = undefined;
+    churn.stop();
   };
-  const perMinute = builder.options.churnPerMinute;
+  churn.start();
   if (perMinute > 0) {
     const tickMs = Math.max(20, 60_000 / perMinute);
     const perTick = (perMinute * tickMs) / 60_000;
@@ -802,7 +775,7 @@ export function simulateCluster(server: SimulationTarget, options: SimulationOpt
       budget += perTick;
       while (budget >= 1) {
         budget--;
-        step();
+        churn.step();
       }
     }, tickMs);
   }
@@ -810,9 +783,11 @@ export function simulateCluster(server: SimulationTarget, options: SimulationOpt
   return {
     generated,
     get steps() {
-      return steps;
+      return churn.steps;
     },
-    step,
+    counts: churn.counts,
+    step: () => churn.step(),
+    settle: () => churn.settle(),
     stop,
   };
 }

@@ -26,6 +26,9 @@ const SIMULATE_KEYS: Record<string, keyof SimulationOptions> = {
   events: "events",
   churn: "churnPerMinute",
   churnPerMinute: "churnPerMinute",
+  heartbeat: "nodeHeartbeatSeconds",
+  metricsWindow: "metricsWindowSeconds",
+  eventTtl: "eventTtlSeconds",
   seed: "seed",
 };
 
