@@ -110,6 +110,7 @@ export {
   type PushSnapshotResult,
   type SnapshotBody,
 } from "./agent/gateway/mod.ts";
+export type { Logger } from "./agent/log.ts";
 export {
   CommandLoops,
   type CommandLoopsOptions,
@@ -122,7 +123,6 @@ export {
   type HeartbeatStats,
   Lifecycle,
   type LifecycleState,
-  type Logger,
   type PollOutcome,
   PushLoop,
   type PushLoopOptions,

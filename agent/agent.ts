@@ -14,13 +14,13 @@ import { createKubeClient, type HttpKubeClient, KubeApiError, loadConnectionConf
 import type {
   CommandLoopsOptions,
   HeartbeatLoopOptions,
-  Logger,
   PushLoopOptions,
   StartedLoops,
 } from "./scheduler/mod.ts";
 import { startLoops } from "./scheduler/mod.ts";
 import { CommandService, type CommandServiceOptions } from "./service/commands/mod.ts";
 import { type BuiltSnapshot, MetricsPoller, SnapshotService } from "./service/mod.ts";
+import { errorText, type Logger, suppressedProperty } from "./log.ts";
 
 /** The agent's version, sent as part of the User-Agent. */
 export const AGENT_VERSION = "0.1.0";
@@ -70,7 +70,7 @@ export async function kubeSystemUid(client: HttpKubeClient, signal?: AbortSignal
     const hint = error instanceof KubeApiError && error.status === 403
       ? " (grant get on namespaces, or set AGENT_CLUSTER_ID)"
       : " (set AGENT_CLUSTER_ID to skip this lookup)";
-    throw new Error(`Cannot read the kube-system namespace for the cluster id: ${describe(error)}${hint}`, {
+    throw new Error(`Cannot read the kube-system namespace for the cluster id: ${errorText(error)}${hint}`, {
       cause: error,
     });
   }
@@ -124,7 +124,7 @@ export class Agent {
         informerLog.warn(`Informer error for ${kind}: ${error.message}`, {
           kind,
           error: error.kind,
-          ...(suppressed ? { suppressed } : {}),
+          ...suppressedProperty(suppressed),
         }),
       onRecovered: ({ kind, failedForMs, errors }) =>
         informerLog.info(`Informer for ${kind} recovered`, { kind, failedForMs, errors }),
@@ -326,8 +326,4 @@ export function redactUrl(url: string): string {
   } catch {
     return "(unparsable URL)";
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -6,9 +6,8 @@
  * @module
  */
 
-import { ACTIONS, DEFAULT_AI_ALLOWED_ACTIONS } from "./service/commands/_policy.ts";
-import { nameProblem } from "./service/commands/_names.ts";
-import { RESOURCE_NAMES } from "./informer/resources.ts";
+import { ACTIONS, DEFAULT_AI_ALLOWED_ACTIONS, nameProblem } from "./service/commands/mod.ts";
+import { RESOURCE_NAMES } from "./informer/mod.ts";
 import { withoutUserinfo } from "./text.ts";
 
 /** The parsed configuration. Durations are milliseconds. */

@@ -20,10 +20,14 @@ import {
   readEnv,
   SETTINGS,
 } from "./config.ts";
-import { configureLogging, getAgentLogger } from "./observability/log.ts";
-import { createObservability, type Observability } from "./observability/wiring.ts";
-import { LeaderElector } from "./scheduler/leader.ts";
-import type { Logger } from "./scheduler/mod.ts";
+import {
+  configureLogging,
+  createObservability,
+  getAgentLogger,
+  type Observability,
+} from "./observability/mod.ts";
+import { LeaderElector } from "./scheduler/mod.ts";
+import { errorText, type Logger } from "./log.ts";
 
 /** Runs the agent until a signal; returns the process exit code. */
 export async function main(args: readonly string[]): Promise<number> {
@@ -67,7 +71,7 @@ async function run(args: readonly string[], stop: AbortSignal): Promise<number> 
     agent = await Agent.create(config, { logger, hooks: observability.hooks, signal: stop });
   } catch (error) {
     if (stop.aborted) return stoppedDuringStartUp(log);
-    log.error(`Cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    log.error(`Cannot start: ${errorText(error)}`);
     return 1;
   }
   if (stop.aborted) {

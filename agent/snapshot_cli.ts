@@ -12,8 +12,9 @@
 import { Agent } from "./agent.ts";
 import { type AgentConfig, ConfigError, loadConfig, parseDuration, readEnv, SETTINGS } from "./config.ts";
 import { streamParts } from "./gateway/mod.ts";
-import { RESOURCES } from "./informer/mod.ts";
-import type { Logger } from "./scheduler/mod.ts";
+import { RESOURCE_NAMES } from "./informer/mod.ts";
+import { SNAPSHOT_FIELDS } from "./repository/mod.ts";
+import { errorText, type Logger } from "./log.ts";
 
 const USAGE = `Usage: deno task snapshot [--summary] [--timeout <duration>]
 
@@ -102,7 +103,7 @@ export async function snapshotCommand(
   try {
     agent = await Agent.create(config, { logger: () => logger });
   } catch (error) {
-    io.err(`Cannot build a snapshot: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`Cannot build a snapshot: ${errorText(error)}`);
     return 1;
   }
   try {
@@ -138,10 +139,11 @@ export async function snapshotCommand(
 
 function summaryTable(agent: Agent, counts: Readonly<Record<string, number>>): string {
   const status = new Map(agent.informers.status().map((s) => [s.kind, s]));
-  const rows = Object.entries(RESOURCES).map(([name, resource]) => {
-    const kind = status.get(name as keyof typeof RESOURCES);
+  const rows = RESOURCE_NAMES.map((name) => {
+    const kind = status.get(name);
     const state = !kind ? "disabled" : kind.synced ? "synced" : kind.health;
-    return [resource.snapshotField, String(counts[resource.snapshotField] ?? 0), state];
+    const field = SNAPSHOT_FIELDS[name];
+    return [field, String(counts[field] ?? 0), state];
   });
   const header = ["FIELD", "COUNT", "STATE"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

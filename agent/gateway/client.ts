@@ -26,6 +26,7 @@ import {
   type SnapshotBody,
   streamParts,
 } from "./codec.ts";
+import { errorText } from "../log.ts";
 
 /** Default push timeout: `AGENT_TIMEOUT_HTTP_CLIENT` (master-protocol §4). */
 export const DEFAULT_PUSH_TIMEOUT_MS = 90_000;
@@ -124,7 +125,7 @@ export async function createMasterGateway(options: CreateMasterGatewayOptions): 
     try {
       caCertPem = await Deno.readTextFile(options.caFile);
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = errorText(error);
       throw new Error(`Cannot read master CA file "${options.caFile}": ${detail}`, { cause: error });
     }
   }

@@ -6,6 +6,7 @@
 
 import { KubeApiError, NetworkError } from "../sdk/mod.ts";
 import type { Status } from "../sdk/mod.ts";
+import { errorText } from "../log.ts";
 
 /** What kind of failure an informer saw; metrics count errors by it. */
 export type ErrorKind =
@@ -73,7 +74,7 @@ export function classify(error: unknown, phase: "list" | "watch"): InformerError
   if (error instanceof Error && error.name === "WatchDecodeError") {
     return { kind: "decode", phase, message: error.message };
   }
-  return { kind: "network", phase, message: error instanceof Error ? error.message : String(error) };
+  return { kind: "network", phase, message: errorText(error) };
 }
 
 /** Classifies a `Status` received as a watch `ERROR` event. */

@@ -84,7 +84,7 @@ export class Informer<T> {
   readonly #client: KubeClient;
   readonly #options: InformerOptions<T>;
   readonly #clock: Clock;
-  readonly #writer: StoreWriter<T>;
+  readonly #store: Store<T>;
   readonly #reflector: Reflector<T>;
   #controller: AbortController | undefined;
   #running: Promise<void> | undefined;
@@ -102,9 +102,11 @@ export class Informer<T> {
     this.#client = client;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#writer = new StoreWriter<T>();
+    const writer = new StoreWriter<T>();
+    this.#store = writer.reader();
+    // The reflector is the writer's only holder; this informer and everyone it hands the store to read.
     this.#reflector = new Reflector<T>({
-      store: this.#writer,
+      store: writer,
       transform: options.transform,
       now: () => this.#clock.now(),
       onChange: options.onChange,
@@ -115,7 +117,7 @@ export class Informer<T> {
 
   /** The read-only cache. */
   get store(): Store<T> {
-    return this.#writer;
+    return this.#store;
   }
 
   /** Starts the list/watch loop; a second call does nothing. */
@@ -156,15 +158,15 @@ export class Informer<T> {
   /** Current health, counters and last error. */
   status(): InformerStatus {
     const error = this.#reflector.lastError;
-    let health: InformerHealth = this.#writer.synced ? "ok" : "pending";
+    let health: InformerHealth = this.#store.synced ? "ok" : "pending";
     if (error?.kind === "forbidden") health = "forbidden";
     else if (error?.kind === "missing") health = "missing";
     else if (error) health = "failing";
     return {
       path: this.path,
-      synced: this.#writer.synced,
+      synced: this.#store.synced,
       health,
-      objects: this.#writer.size,
+      objects: this.#store.size,
       resourceVersion: this.#reflector.resourceVersion,
       lastError: error,
       ...(this.#reflector.failingSince !== undefined ? { failingSince: this.#reflector.failingSince } : {}),

@@ -6,6 +6,7 @@
  */
 
 import { type Clock, systemClock } from "../clock.ts";
+import { LogThrottle } from "../log.ts";
 import { KubeApiError } from "../sdk/mod.ts";
 import type { KubeClient, KubeObject } from "../sdk/mod.ts";
 import {
@@ -134,7 +135,7 @@ export class InformerSet {
   readonly #listeners = new Set<(kinds: ReadonlySet<ResourceName>) => void>();
   readonly #waiters = new Set<() => void>();
   readonly #idleSince = new Map<string, number>();
-  readonly #errorReports = new Map<ResourceName, { at: number; suppressed: number }>();
+  readonly #errorReports = new Map<ResourceName, LogThrottle>();
   #probing: Promise<void> | undefined;
   #stop = new AbortController();
   #changed = new Set<ResourceName>();
@@ -289,15 +290,14 @@ export class InformerSet {
   }
 
   #reportError(kind: ResourceName, error: InformerError): void {
-    const now = this.#clock.now();
-    const intervalMs = this.#options.errorReportIntervalMs ?? ERROR_LOG_INTERVAL_MS;
-    const last = this.#errorReports.get(kind);
-    if (last && now - last.at < intervalMs) {
-      last.suppressed++;
-      return;
+    let throttle = this.#errorReports.get(kind);
+    if (!throttle) {
+      const intervalMs = this.#options.errorReportIntervalMs ?? ERROR_LOG_INTERVAL_MS;
+      throttle = new LogThrottle({ intervalMs, now: () => this.#clock.now() });
+      this.#errorReports.set(kind, throttle);
     }
-    this.#errorReports.set(kind, { at: now, suppressed: 0 });
-    this.#options.onErrorReport?.({ kind, error, suppressed: last?.suppressed ?? 0 });
+    const suppressed = throttle.admit();
+    if (suppressed !== undefined) this.#options.onErrorReport?.({ kind, error, suppressed });
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
- * The resource table: every kind the snapshot carries, one row each. Adding a kind is one row here, one
- * converter and one model type.
+ * The resource table: every kind the agent watches, one row each, with what the API server needs to list and
+ * watch it (no wire field names: `agent/repository/snapshot_fields.ts` maps kinds to snapshot lists). Adding a
+ * kind is one row here, one row there, one converter and one model type.
  *
  * @module
  */
@@ -20,20 +21,17 @@ export interface ResourceDef {
   kind: string;
   /** Whether objects live in a namespace. */
   namespaced: boolean;
-  /** The `ClusterSnapshot` list this kind feeds. */
-  snapshotField: string;
 }
 
 /** Every kind the snapshot carries, keyed by plural. */
 export const RESOURCES = {
-  pods: { group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true, snapshotField: "pods" },
+  pods: { group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true },
   nodes: {
     group: "",
     version: "v1",
     plural: "nodes",
     kind: "Node",
     namespaced: false,
-    snapshotField: "nodes",
   },
   namespaces: {
     group: "",
@@ -41,7 +39,6 @@ export const RESOURCES = {
     plural: "namespaces",
     kind: "Namespace",
     namespaced: false,
-    snapshotField: "namespaces",
   },
   services: {
     group: "",
@@ -49,7 +46,6 @@ export const RESOURCES = {
     plural: "services",
     kind: "Service",
     namespaced: true,
-    snapshotField: "services",
   },
   configmaps: {
     group: "",
@@ -57,7 +53,6 @@ export const RESOURCES = {
     plural: "configmaps",
     kind: "ConfigMap",
     namespaced: true,
-    snapshotField: "configMaps",
   },
   secrets: {
     group: "",
@@ -65,7 +60,6 @@ export const RESOURCES = {
     plural: "secrets",
     kind: "Secret",
     namespaced: true,
-    snapshotField: "secrets",
   },
   events: {
     group: "",
@@ -73,7 +67,6 @@ export const RESOURCES = {
     plural: "events",
     kind: "Event",
     namespaced: true,
-    snapshotField: "events",
   },
   persistentvolumes: {
     group: "",
@@ -81,7 +74,6 @@ export const RESOURCES = {
     plural: "persistentvolumes",
     kind: "PersistentVolume",
     namespaced: false,
-    snapshotField: "pvs",
   },
   persistentvolumeclaims: {
     group: "",
@@ -89,7 +81,6 @@ export const RESOURCES = {
     plural: "persistentvolumeclaims",
     kind: "PersistentVolumeClaim",
     namespaced: true,
-    snapshotField: "pvcs",
   },
   serviceaccounts: {
     group: "",
@@ -97,7 +88,6 @@ export const RESOURCES = {
     plural: "serviceaccounts",
     kind: "ServiceAccount",
     namespaced: true,
-    snapshotField: "serviceAccounts",
   },
   resourcequotas: {
     group: "",
@@ -105,7 +95,6 @@ export const RESOURCES = {
     plural: "resourcequotas",
     kind: "ResourceQuota",
     namespaced: true,
-    snapshotField: "resourceQuotas",
   },
   limitranges: {
     group: "",
@@ -113,7 +102,6 @@ export const RESOURCES = {
     plural: "limitranges",
     kind: "LimitRange",
     namespaced: true,
-    snapshotField: "limitRanges",
   },
   ingresses: {
     group: "networking.k8s.io",
@@ -121,7 +109,6 @@ export const RESOURCES = {
     plural: "ingresses",
     kind: "Ingress",
     namespaced: true,
-    snapshotField: "ingresses",
   },
   networkpolicies: {
     group: "networking.k8s.io",
@@ -129,7 +116,6 @@ export const RESOURCES = {
     plural: "networkpolicies",
     kind: "NetworkPolicy",
     namespaced: true,
-    snapshotField: "networkPolicies",
   },
   deployments: {
     group: "apps",
@@ -137,7 +123,6 @@ export const RESOURCES = {
     plural: "deployments",
     kind: "Deployment",
     namespaced: true,
-    snapshotField: "deployments",
   },
   statefulsets: {
     group: "apps",
@@ -145,7 +130,6 @@ export const RESOURCES = {
     plural: "statefulsets",
     kind: "StatefulSet",
     namespaced: true,
-    snapshotField: "statefulSets",
   },
   daemonsets: {
     group: "apps",
@@ -153,7 +137,6 @@ export const RESOURCES = {
     plural: "daemonsets",
     kind: "DaemonSet",
     namespaced: true,
-    snapshotField: "daemonSets",
   },
   replicasets: {
     group: "apps",
@@ -161,7 +144,6 @@ export const RESOURCES = {
     plural: "replicasets",
     kind: "ReplicaSet",
     namespaced: true,
-    snapshotField: "replicaSets",
   },
   jobs: {
     group: "batch",
@@ -169,7 +151,6 @@ export const RESOURCES = {
     plural: "jobs",
     kind: "Job",
     namespaced: true,
-    snapshotField: "jobs",
   },
   cronjobs: {
     group: "batch",
@@ -177,7 +158,6 @@ export const RESOURCES = {
     plural: "cronjobs",
     kind: "CronJob",
     namespaced: true,
-    snapshotField: "cronJobs",
   },
 } as const satisfies Record<string, ResourceDef>;
 

@@ -36,12 +36,21 @@ export interface SwapResult {
   size: number;
 }
 
-/** The only code that mutates a store. A relist fills a buffer and swaps it in with one assignment. */
-export class StoreWriter<T> implements Store<T> {
-  #live = new Map<string, T>();
+/** What a writer and its readers share: the live map is swapped by the writer and read through the readers. */
+class StoreState<T> {
+  live = new Map<string, T>();
+  synced = false;
+  readonly ready = Promise.withResolvers<void>();
+}
+
+/**
+ * The only code that mutates a store; it has no read methods of its own. A relist fills a buffer and swaps it in
+ * with one assignment. Everyone else gets {@linkcode StoreWriter.reader}, a separate object with no way to write.
+ */
+export class StoreWriter<T> {
+  readonly #state = new StoreState<T>();
+  readonly #reader: Store<T> = new StoreReader(this.#state);
   #buffer: Map<string, T> | undefined;
-  #synced = false;
-  readonly #ready = Promise.withResolvers<void>();
 
   /** Starts a relist: objects go into a fresh buffer until {@linkcode commitBuffer}. */
   startBuffer(): void {
@@ -55,63 +64,76 @@ export class StoreWriter<T> implements Store<T> {
 
   /** Replaces the live map with the buffer; readers holding the old map keep a consistent old view. */
   commitBuffer(): SwapResult {
+    const state = this.#state;
     const next = this.#buffer ?? new Map<string, T>();
     const deleted: string[] = [];
-    for (const key of this.#live.keys()) if (!next.has(key)) deleted.push(key);
-    this.#live = next;
+    for (const key of state.live.keys()) if (!next.has(key)) deleted.push(key);
+    state.live = next;
     this.#buffer = undefined;
-    if (!this.#synced) {
-      this.#synced = true;
-      this.#ready.resolve();
+    if (!state.synced) {
+      state.synced = true;
+      state.ready.resolve();
     }
     return { deleted, size: next.size };
   }
 
   /** Inserts or replaces a live object. */
   set(key: string, object: T): void {
-    this.#live.set(key, object);
+    this.#state.live.set(key, object);
   }
 
   /** Removes a live object; true when it was there. */
   delete(key: string): boolean {
-    return this.#live.delete(key);
+    return this.#state.live.delete(key);
   }
 
-  /** Read-only view of this store. */
+  /**
+   * The read-only view of this store (kube-rs `Writer::as_reader`): always the same object, and one that holds
+   * the shared state privately, so no mutator is reachable from it at runtime either.
+   */
   reader(): Store<T> {
-    return this;
+    return this.#reader;
+  }
+}
+
+/** The read side of a {@linkcode StoreWriter}; only the writer creates one. */
+class StoreReader<T> implements Store<T> {
+  readonly #state: StoreState<T>;
+
+  constructor(state: StoreState<T>) {
+    this.#state = state;
   }
 
   list(): T[] {
-    return [...this.#live.values()];
+    return [...this.#state.live.values()];
   }
 
   values(): IterableIterator<T> {
-    return this.#live.values();
+    return this.#state.live.values();
   }
 
   listNamespace(namespace: string): T[] {
     const result: T[] = [];
     // Keys carry the namespace, so stored objects need no particular shape.
     const prefix = `${namespace}/`;
-    for (const [key, object] of this.#live) if (key.startsWith(prefix)) result.push(object);
+    for (const [key, object] of this.#state.live) if (key.startsWith(prefix)) result.push(object);
     return result;
   }
 
   get(namespace: string, name: string): T | undefined {
-    return this.#live.get(objectKey(namespace, name));
+    return this.#state.live.get(objectKey(namespace, name));
   }
 
   get size(): number {
-    return this.#live.size;
+    return this.#state.live.size;
   }
 
   get synced(): boolean {
-    return this.#synced;
+    return this.#state.synced;
   }
 
   ready(): Promise<void> {
-    return this.#ready.promise;
+    return this.#state.ready.promise;
   }
 }
 

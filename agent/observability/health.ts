@@ -10,6 +10,7 @@
 
 import { type Clock, systemClock } from "../clock.ts";
 import { type InformerSet, readinessOf } from "../informer/mod.ts";
+import { errorText } from "../log.ts";
 
 /** Options of {@linkcode Liveness}. */
 export interface LivenessOptions {
@@ -207,7 +208,7 @@ function listen(
       return serve("0.0.0.0");
     }
   } catch (error) {
-    throw new Error(`Cannot listen on "${addr}": ${error instanceof Error ? error.message : String(error)}`, {
+    throw new Error(`Cannot listen on "${addr}": ${errorText(error)}`, {
       cause: error,
     });
   }

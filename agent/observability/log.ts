@@ -7,7 +7,7 @@
 
 import { configure, getLogger, type LogLevel, type LogRecord, resetSync, type Sink } from "@logtape/logtape";
 import { type Clock, systemClock } from "../clock.ts";
-import type { Logger } from "../scheduler/mod.ts";
+import type { Logger } from "../log.ts";
 
 /** Lowest level written, as `AGENT_LOG_LEVEL` spells it. */
 export type LogLevelName = "debug" | "info" | "warning" | "error";

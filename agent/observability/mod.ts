@@ -1,6 +1,6 @@
 /**
- * Observability of the agent: LogTape logging, Prometheus metrics, and the liveness, readiness and metrics HTTP
- * server.
+ * Observability of the agent: LogTape logging, Prometheus metrics, the liveness, readiness and metrics HTTP
+ * server, and their wiring to the agent's hooks.
  *
  * @module
  */
@@ -8,3 +8,4 @@
 export * from "./health.ts";
 export * from "./log.ts";
 export * from "./metrics.ts";
+export * from "./wiring.ts";

@@ -7,7 +7,7 @@
 
 import type { AgentConfig } from "../config.ts";
 import type { InformerSet } from "../informer/mod.ts";
-import type { Logger } from "../scheduler/mod.ts";
+import type { Logger } from "../log.ts";
 import type { AgentHooks } from "../agent.ts";
 import { informerReadiness, Liveness, startHealthServer } from "./health.ts";
 import { AgentMetrics } from "./metrics.ts";

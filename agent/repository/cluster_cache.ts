@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { SnapshotItems, SnapshotListField } from "../../model/mod.ts";
-import { type InformerSet, RESOURCE_NAMES, type ResourceName, RESOURCES } from "../informer/mod.ts";
+import { SNAPSHOT_LIST_FIELDS, type SnapshotItems, type SnapshotListField } from "../../model/mod.ts";
+import { type InformerSet, RESOURCE_NAMES, type ResourceName } from "../informer/mod.ts";
 import type { KubeObject } from "../sdk/mod.ts";
 import {
   type Converters,
@@ -16,6 +16,7 @@ import {
   type KubeObjects,
 } from "./converters/mod.ts";
 import { type PackedItem, packItem } from "./packing.ts";
+import { SNAPSHOT_FIELDS } from "./snapshot_fields.ts";
 
 /** Read access to the packed objects of one kind (an informer `Store` satisfies it). */
 export interface PackedHandle<T> {
@@ -28,6 +29,9 @@ export interface PackedHandle<T> {
  * permitted) is sent as an empty list.
  */
 export type PackedSource = { readonly [K in SnapshotListField]?: PackedHandle<PackedItem<K>> };
+
+/** A {@linkcode PackedSource} while it is being filled. */
+type MutablePackedSource = { [K in SnapshotListField]?: PackedHandle<PackedItem<K>> };
 
 /** One kind's transform: convert, then pack. */
 export function packingTransform<K extends SnapshotListField>(
@@ -45,7 +49,7 @@ export function converterTransforms(
   const converters: Converters = createConverters(options);
   const transforms: Partial<Record<ResourceName, (object: KubeObject) => unknown>> = {};
   for (const name of RESOURCE_NAMES) {
-    transforms[name] = packingTransform(RESOURCES[name].snapshotField as SnapshotListField, converters);
+    transforms[name] = packingTransform(SNAPSHOT_FIELDS[name], converters);
   }
   return transforms;
 }
@@ -54,12 +58,19 @@ export function converterTransforms(
 export function packedSourceOf(
   models: { readonly [K in SnapshotListField]?: readonly SnapshotItems[K][] },
 ): PackedSource {
-  const source: Partial<Record<SnapshotListField, PackedHandle<unknown>>> = {};
-  for (const field of Object.keys(models) as SnapshotListField[]) {
-    const packed = packAll(field, models[field] ?? []);
-    source[field] = { values: () => packed };
-  }
-  return source as PackedSource;
+  const source: MutablePackedSource = {};
+  for (const { field } of SNAPSHOT_LIST_FIELDS) packFixed(source, field, models[field]);
+  return source;
+}
+
+function packFixed<K extends SnapshotListField>(
+  source: { [P in K]?: PackedHandle<PackedItem<P>> },
+  field: K,
+  models: readonly SnapshotItems[K][] | undefined,
+): void {
+  if (models === undefined) return;
+  const packed = packAll(field, models);
+  source[field] = { values: () => packed };
 }
 
 /** Packs every model object of one field. */
@@ -72,9 +83,17 @@ export function packAll<K extends SnapshotListField>(
 
 /** The informer stores keyed by snapshot list field; a disabled kind reads as an empty list. */
 export function snapshotSource(informers: InformerSet): PackedSource {
-  const source: Record<string, PackedHandle<unknown>> = {};
-  for (const name of RESOURCE_NAMES) {
-    source[RESOURCES[name].snapshotField] = informers.store(name);
-  }
-  return source as PackedSource;
+  const source: MutablePackedSource = {};
+  for (const name of RESOURCE_NAMES) readStore(source, SNAPSHOT_FIELDS[name], informers, name);
+  return source;
+}
+
+/** The store of kind `name` holds what {@linkcode converterTransforms} made of it: packed items of `field`. */
+function readStore<K extends SnapshotListField>(
+  source: { [P in K]?: PackedHandle<PackedItem<P>> },
+  field: K,
+  informers: InformerSet,
+  name: ResourceName,
+): void {
+  source[field] = informers.store<PackedItem<K>>(name);
 }

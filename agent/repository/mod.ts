@@ -1,6 +1,7 @@
 /**
  * The repository layer: Kubernetes object → model converters, the packing of each model into its wire bytes and
- * record (plugged into the informers as transforms), and the informer stores as the snapshot's source.
+ * record (plugged into the informers as transforms), the map from each kind to its snapshot list, and the
+ * informer stores as the snapshot's source.
  *
  * @module
  */
@@ -30,3 +31,4 @@ export {
 } from "./fragment.ts";
 export { intern, internedCount, MAX_INTERNED, MAX_INTERNED_LENGTH } from "./intern.ts";
 export * from "./packing.ts";
+export { SNAPSHOT_FIELDS, type SnapshotFieldOf } from "./snapshot_fields.ts";

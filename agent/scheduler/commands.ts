@@ -11,7 +11,7 @@
 import { type Clock, systemClock } from "../clock.ts";
 import { isRetriableMasterError, type MasterGateway, MasterProtocolError } from "../gateway/mod.ts";
 import type { Command, Result } from "../../model/mod.ts";
-import { type Logger, noopLogger } from "./push.ts";
+import { errorText, type Logger, LogThrottle, noopLogger, suppressedProperty } from "../log.ts";
 import { bounded } from "../text.ts";
 
 /** The Master's two queues: `ai` carries the AI tool calls, `ops` everything else. */
@@ -235,8 +235,7 @@ export class CommandLoops {
   async #pollLoop(topic: string, signal: AbortSignal): Promise<void> {
     let failures = 0;
     let backoffMs = 0;
-    let lastLogAt = Number.NEGATIVE_INFINITY;
-    let suppressed = 0;
+    const errorLog = new LogThrottle({ intervalMs: this.#errorLogIntervalMs, now: () => this.#clock.now() });
     while (!signal.aborted) {
       if (!(await this.#waitForSlot(signal))) return;
       let command: Command | null;
@@ -248,7 +247,6 @@ export class CommandLoops {
         failures++;
         this.#stats.pollErrors++;
         backoffMs = backoffMs === 0 ? this.#backoffInitialMs : Math.min(this.#backoffMaxMs, backoffMs * 2);
-        const now = this.#clock.now();
         if (error instanceof MasterProtocolError) {
           // The Master popped this command (at-most-once); it is gone for good, so this is never throttled.
           this.#stats.malformedCommands++;
@@ -256,18 +254,17 @@ export class CommandLoops {
             topic,
             error: error.message,
           });
-        } else if (failures === 1 || now - lastLogAt >= this.#errorLogIntervalMs) {
-          this.#logger.warn("Cannot poll commands", {
-            topic,
-            error: errorText(error),
-            failures,
-            retryInMs: backoffMs,
-            ...(suppressed > 0 ? { suppressed } : {}),
-          });
-          lastLogAt = now;
-          suppressed = 0;
         } else {
-          suppressed++;
+          const suppressed = errorLog.admit();
+          if (suppressed !== undefined) {
+            this.#logger.warn("Cannot poll commands", {
+              topic,
+              error: errorText(error),
+              failures,
+              retryInMs: backoffMs,
+              ...suppressedProperty(suppressed),
+            });
+          }
         }
         this.#emitPoll({ ok: false, topic, error });
         if (!(await this.#sleep(backoffMs, signal))) return;
@@ -277,8 +274,7 @@ export class CommandLoops {
         this.#logger.info("Command polling recovered", { topic, failures });
         failures = 0;
         backoffMs = 0;
-        suppressed = 0;
-        lastLogAt = Number.NEGATIVE_INFINITY;
+        errorLog.reset();
       }
       this.#emitPoll(command ? { ok: true, topic, command } : { ok: true, topic });
       if (command) {
@@ -423,8 +419,4 @@ export class CommandLoops {
       // A metrics hook must never stop the loop.
     }
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

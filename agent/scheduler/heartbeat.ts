@@ -8,7 +8,7 @@
 
 import { type Clock, systemClock } from "../clock.ts";
 import type { MasterGateway } from "../gateway/mod.ts";
-import { type Logger, noopLogger } from "./push.ts";
+import { errorText, type Logger, noopLogger } from "../log.ts";
 
 /** Default `AGENT_HEARTBEAT_INTERVAL`: three chances inside the Master's 45 s expiry. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 15_000;
@@ -110,7 +110,7 @@ export class HeartbeatLoop {
       if (signal.aborted) return;
       this.#stats.failed++;
       this.#stats.consecutiveFailures++;
-      this.#stats.lastError = error instanceof Error ? error.message : String(error);
+      this.#stats.lastError = errorText(error);
       // One line per failure is at most four a minute, and each one brings the Master's offline mark closer.
       this.#logger.warn("Cannot send heartbeat", {
         error: this.#stats.lastError,

@@ -32,10 +32,9 @@
 
 import type { Lease, LeaseSpec } from "kubernetes-types/coordination/v1.d.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import { isAlreadyExists, isConflict, isNotFound } from "../sdk/errors.ts";
-import { resourcePath } from "../sdk/paths.ts";
-import type { KubeClient } from "../sdk/types.ts";
-import { DEFAULT_ERROR_LOG_INTERVAL_MS, type Logger, noopLogger } from "./push.ts";
+import { isAlreadyExists, isConflict, isNotFound, type KubeClient, resourcePath } from "../sdk/mod.ts";
+import { errorText, type Logger, LogThrottle, noopLogger } from "../log.ts";
+import { DEFAULT_ERROR_LOG_INTERVAL_MS } from "./push.ts";
 
 /** client-go's default `LeaseDuration`: how long followers wait after the last observed change before taking over. */
 export const DEFAULT_LEASE_DURATION_MS = 15_000;
@@ -175,7 +174,8 @@ export class LeaderElector {
   #leading = false;
   #term?: AbortController;
   #running = false;
-  #lastErrorLogAt = Number.NEGATIVE_INFINITY;
+  /** Followers poll every retry period; while the API server is down one line per interval is enough. */
+  readonly #errorLog: LogThrottle;
   readonly #stats: Omit<LeaderElectorStats, "identity" | "isLeader" | "leader"> = {
     acquisitions: 0,
     renewals: 0,
@@ -207,6 +207,10 @@ export class LeaderElector {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger ?? noopLogger;
+    this.#errorLog = new LogThrottle({
+      intervalMs: DEFAULT_ERROR_LOG_INTERVAL_MS,
+      now: () => this.#clock.now(),
+    });
     this.#identity = identity;
     this.#namespace = options.namespace;
     this.#name = options.name;
@@ -523,7 +527,7 @@ export class LeaderElector {
   #recovered(): void {
     if (this.#stats.consecutiveFailures > 0) {
       this.#logger.info("Lease requests recovered", { failures: this.#stats.consecutiveFailures });
-      this.#lastErrorLogAt = Number.NEGATIVE_INFINITY;
+      this.#errorLog.reset();
     }
     this.#stats.consecutiveFailures = 0;
   }
@@ -536,11 +540,9 @@ export class LeaderElector {
     }
     this.#stats.failures++;
     this.#stats.consecutiveFailures++;
-    this.#stats.lastError = error instanceof Error ? error.message : String(error);
-    // Followers poll every retry period; while the API server is down one line per interval is enough.
-    const now = this.#clock.now();
-    if (this.#leading || now - this.#lastErrorLogAt >= DEFAULT_ERROR_LOG_INTERVAL_MS) {
-      this.#lastErrorLogAt = now;
+    this.#stats.lastError = errorText(error);
+    // A leader's failure may cost it the lease: every one is logged.
+    if (this.#errorLog.admit(this.#leading) !== undefined) {
       this.#logger.warn("Cannot acquire or renew the lease", {
         error: this.#stats.lastError,
         failures: this.#stats.consecutiveFailures,
@@ -642,7 +644,7 @@ export class LeaderElector {
       } catch (error) {
         if (!isConflict(error) || attempt > 0) {
           this.#logger.warn("Cannot release the lease; followers take over when it expires", {
-            error: error instanceof Error ? error.message : String(error),
+            error: errorText(error),
           });
           return;
         }
@@ -652,7 +654,7 @@ export class LeaderElector {
         this.#observe(await this.#client.get<Lease>(this.#leasePath, { timeoutMs: this.#renewDeadlineMs }));
       } catch (error) {
         this.#logger.warn("Cannot release the lease; followers take over when it expires", {
-          error: error instanceof Error ? error.message : String(error),
+          error: errorText(error),
         });
         return;
       }

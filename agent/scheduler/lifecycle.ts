@@ -12,14 +12,8 @@ import type { MasterGateway } from "../gateway/mod.ts";
 import { type CommandExecutor, CommandLoops, type CommandLoopsOptions } from "./commands.ts";
 import { type CacheLookup, reportEffects } from "./effects.ts";
 import { HeartbeatLoop, type HeartbeatLoopOptions } from "./heartbeat.ts";
-import {
-  type ChangeSource,
-  type Logger,
-  noopLogger,
-  PushLoop,
-  type PushLoopOptions,
-  type SnapshotProducer,
-} from "./push.ts";
+import { errorText, type Logger, noopLogger } from "../log.ts";
+import { type ChangeSource, PushLoop, type PushLoopOptions, type SnapshotProducer } from "./push.ts";
 
 /** Default shutdown grace period for running commands. */
 export const DEFAULT_GRACE_PERIOD_MS = 20_000;
@@ -155,7 +149,7 @@ export class Lifecycle {
     return run.catch((error) => {
       this.#logger.error("Agent loop ended with an error", {
         loop: name,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorText(error),
       });
     });
   }
@@ -238,7 +232,7 @@ export function createShutdownHandler(
     try {
       await target.stop();
     } catch (error) {
-      logger.error("Cannot stop cleanly", { error: error instanceof Error ? error.message : String(error) });
+      logger.error("Cannot stop cleanly", { error: errorText(error) });
       exit(1);
       return;
     }

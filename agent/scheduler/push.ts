@@ -7,13 +7,12 @@
  * that arrives while a push is waiting or in flight simply makes the next push fresher: stale data is never sent and
  * a failed push is never retried as is. Failures back off, are counted and logged, and never end the loop.
  *
- * This file also holds the {@linkcode Logger} seam shared by every scheduler loop.
- *
  * @module
  */
 
 import { type Clock, systemClock } from "../clock.ts";
 import type { MasterGateway, SnapshotBody } from "../gateway/mod.ts";
+import { errorText, type Logger, LogThrottle, noopLogger, suppressedProperty } from "../log.ts";
 
 /** Default `AGENT_SNAPSHOT_INTERVAL`. */
 export const DEFAULT_SNAPSHOT_INTERVAL_MS = 10_000;
@@ -53,34 +52,6 @@ export const DEFAULT_CHANGE_DELAY_MS = 100;
 export const DEFAULT_PUSH_RETRY_INITIAL_MS = 1_000;
 /** Repeated failures are logged at most this often (every failure still counts). */
 export const DEFAULT_ERROR_LOG_INTERVAL_MS = 30_000;
-
-/** The minimal structured logger every loop takes (LogTape's `Logger` satisfies it). */
-export interface Logger {
-  /** Logs a debug message with optional structured properties. */
-  debug(message: string, properties?: Record<string, unknown>): void;
-  /** Logs an informational message with optional structured properties. */
-  info(message: string, properties?: Record<string, unknown>): void;
-  /** Logs a warning with optional structured properties. */
-  warn(message: string, properties?: Record<string, unknown>): void;
-  /** Logs an error with optional structured properties. */
-  error(message: string, properties?: Record<string, unknown>): void;
-}
-
-/** A logger that drops everything: the default, so that library use and tests stay quiet. */
-export const noopLogger: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-};
-
-/** A logger writing to the console, for scripts that have not wired LogTape. */
-export const consoleLogger: Logger = {
-  debug: (message, properties) => console.debug(message, properties ?? ""),
-  info: (message, properties) => console.info(message, properties ?? ""),
-  warn: (message, properties) => console.warn(message, properties ?? ""),
-  error: (message, properties) => console.error(message, properties ?? ""),
-};
 
 /** One serialised snapshot, ready to send. Producers may add fields (object counts, build timings). */
 export interface BuiltSnapshot {
@@ -245,7 +216,6 @@ export class PushLoop {
   readonly #maxDutyCycle: number;
   readonly #retryInitialMs: number;
   readonly #pushTimeoutMs?: number;
-  readonly #errorLogIntervalMs: number;
   readonly #onPush?: (outcome: PushOutcome) => void;
   readonly #onHeld?: (reason: string) => void;
   readonly #stats: PushStats = {
@@ -258,9 +228,8 @@ export class PushLoop {
     followUpsUnobserved: 0,
     pushesHeld: 0,
   };
-  #lastHeldLogAt = Number.NEGATIVE_INFINITY;
-  #lastErrorLogAt = Number.NEGATIVE_INFINITY;
-  #suppressedErrors = 0;
+  readonly #heldLog: LogThrottle;
+  readonly #errorLog: LogThrottle;
   #lastCompressMs: number | undefined;
   #followUps: FollowUp[] = [];
   #lastFollowUpAt = Number.NEGATIVE_INFINITY;
@@ -286,7 +255,13 @@ export class PushLoop {
       this.#intervalMs,
     );
     this.#pushTimeoutMs = options.pushTimeoutMs;
-    this.#errorLogIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
+    const now = () => this.#clock.now();
+    this.#errorLog = new LogThrottle({
+      intervalMs: options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS,
+      now,
+    });
+    // A held push repeats every interval until the kinds sync: one line per interval says it is still held.
+    this.#heldLog = new LogThrottle({ intervalMs: this.#intervalMs, now });
     this.#onPush = options.onPush;
     this.#onHeld = options.onHeld;
   }
@@ -480,14 +455,12 @@ export class PushLoop {
 
   /** Notes a push held back: logged once per interval, counted, reported; then the loop plans as after a success. */
   #hold(reason: string): true {
-    const now = this.#clock.now();
     this.#stats.pushesHeld++;
-    if (now - this.#lastHeldLogAt >= this.#intervalMs) {
+    if (this.#heldLog.admit() !== undefined) {
       this.#logger.warn("Snapshot held back: it would show kinds as empty that could not be read", {
         reason,
         held: this.#stats.pushesHeld,
       });
-      this.#lastHeldLogAt = now;
     }
     try {
       this.#onHeld?.(reason);
@@ -520,11 +493,11 @@ export class PushLoop {
       if (this.#stats.consecutiveFailures > 0) {
         this.#logger.info("Snapshot push recovered", { failures: this.#stats.consecutiveFailures });
       }
-      if (this.#lastHeldLogAt > Number.NEGATIVE_INFINITY) {
+      if (this.#heldLog.active) {
         this.#logger.info("Snapshot pushed: the kinds that held it back have synced", {
           held: this.#stats.pushesHeld,
         });
-        this.#lastHeldLogAt = Number.NEGATIVE_INFINITY;
+        this.#heldLog.reset();
       }
       Object.assign(this.#stats, {
         pushesOk: this.#stats.pushesOk + 1,
@@ -535,8 +508,7 @@ export class PushLoop {
         lastGzipBytes: sent.gzipBytes,
         lastSuccessAt: this.#clock.now(),
       });
-      this.#lastErrorLogAt = Number.NEGATIVE_INFINITY;
-      this.#suppressedErrors = 0;
+      this.#errorLog.reset();
       this.#logger.debug("Snapshot pushed", {
         trigger,
         latencyMs,
@@ -572,15 +544,13 @@ export class PushLoop {
       error: this.#stats.lastError,
       failures: this.#stats.consecutiveFailures,
     };
-    if (now - this.#lastErrorLogAt >= this.#errorLogIntervalMs) {
+    const suppressed = this.#errorLog.admit();
+    if (suppressed !== undefined) {
       this.#logger.warn(
         stage === "build" ? "Cannot build snapshot" : "Cannot push snapshot",
-        this.#suppressedErrors > 0 ? { ...properties, suppressed: this.#suppressedErrors } : properties,
+        { ...properties, ...suppressedProperty(suppressed) },
       );
-      this.#lastErrorLogAt = now;
-      this.#suppressedErrors = 0;
     } else {
-      this.#suppressedErrors++;
       this.#logger.debug(stage === "build" ? "Cannot build snapshot" : "Cannot push snapshot", properties);
     }
     this.#emit({ ok: false, trigger, stage, latencyMs: now - startedAt, error });
@@ -625,8 +595,4 @@ function safeObserved(probe: EffectProbe): boolean {
   } catch {
     return false;
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

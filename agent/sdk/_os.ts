@@ -5,6 +5,8 @@
  * @module
  */
 
+import { errorText } from "../log.ts";
+
 /** What {@linkcode OsSeam.stat} reports about an existing path. */
 export interface FileStat {
   /** Whether the path is a regular file (after following symlinks). */
@@ -118,6 +120,6 @@ export function isMissing(error: unknown): boolean {
 }
 
 function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   return message.split("\n", 1)[0];
 }

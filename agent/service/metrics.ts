@@ -8,10 +8,10 @@
  * @module
  */
 
-import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { KubeClient } from "../sdk/mod.ts";
+import { errorText, type Logger, noopLogger } from "../log.ts";
 import { cpuNanocores, formatCpu, formatMemory, memoryBytes } from "../../model/mod.ts";
 
 /** Usage of one pod (summed over its containers) or one node. */
@@ -30,11 +30,8 @@ export interface UsageSource {
   nodeUsage(): ReadonlyMap<string, ResourceUsage>;
 }
 
-/** The subset of the logger the poller uses. */
-export interface MetricsLogger {
-  info(message: string, properties?: Record<string, unknown>): void;
-  warn(message: string, properties?: Record<string, unknown>): void;
-}
+/** The part of the agent's {@linkcode Logger} the poller uses. */
+export type MetricsLogger = Pick<Logger, "info" | "warn">;
 
 /** Options of {@linkcode MetricsPoller}. */
 export interface MetricsPollerOptions {
@@ -44,7 +41,7 @@ export interface MetricsPollerOptions {
   intervalMs?: number;
   /** Pause after the API answered that it does not exist (404/503/403), in milliseconds (default 5 min). */
   unavailableRetryMs?: number;
-  /** Where to log (default: the `atlhyper.metrics` logtape category). */
+  /** Where to log (default: nowhere; the agent passes its `atlhyper.metrics` logger). */
   logger?: MetricsLogger;
 }
 
@@ -104,7 +101,7 @@ export class MetricsPoller implements UsageSource {
     this.#clock = options.clock ?? systemClock;
     this.#intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.#unavailableRetryMs = options.unavailableRetryMs ?? DEFAULT_UNAVAILABLE_RETRY_MS;
-    this.#log = options.logger ?? getLogger(["atlhyper", "metrics"]);
+    this.#log = options.logger ?? noopLogger;
   }
 
   /** Latest pod usage keyed by `namespace/name`. */
@@ -194,7 +191,7 @@ export class MetricsPoller implements UsageSource {
       if (previous !== undefined) this.#log.info("metrics.k8s.io is available again; usage is reported");
       return;
     }
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorText(error);
     if (outcome === "unavailable") {
       this.#log.info("metrics.k8s.io is not available; pod and node usage are omitted: {detail}", {
         detail,

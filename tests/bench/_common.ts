@@ -6,16 +6,16 @@
  */
 
 import { gzipSnapshot } from "../../agent/gateway/mod.ts";
-import { RESOURCES } from "../../agent/informer/mod.ts";
+import { RESOURCE_NAMES, RESOURCES } from "../../agent/informer/mod.ts";
 import { type Converters, createConverters } from "../../agent/repository/converters/mod.ts";
 import type { KubeObject } from "../../agent/sdk/mod.ts";
 import type { SnapshotSource } from "../../agent/service/snapshot.ts";
-import { packedSourceOf } from "../../agent/repository/mod.ts";
+import { packedSourceOf, SNAPSHOT_FIELDS } from "../../agent/repository/mod.ts";
 import type { SnapshotItems, SnapshotListField } from "../../model/mod.ts";
 
 /** The snapshot list field fed by each Kubernetes kind. */
 export const FIELD_BY_KIND: ReadonlyMap<string, SnapshotListField> = new Map(
-  Object.values(RESOURCES).map((r) => [r.kind, r.snapshotField as SnapshotListField]),
+  RESOURCE_NAMES.map((name) => [RESOURCES[name].kind, SNAPSHOT_FIELDS[name]]),
 );
 
 /** Converted objects per snapshot list field, as plain arrays. */

@@ -64,8 +64,11 @@ export function modifiedEventChunks(pods: readonly KubeObject[], firstVersion = 
 
 /** A reflector whose store already holds the given pods (so MODIFIED events replace entries). */
 export function prefilledReflector(pods: readonly KubeObject[]): Reflector<unknown> {
-  const store = new StoreWriter<unknown>();
-  const reflector = new Reflector<unknown>({ store, transform: podTransform, now: Date.now });
+  const reflector = new Reflector<unknown>({
+    store: new StoreWriter<unknown>(),
+    transform: podTransform,
+    now: Date.now,
+  });
   reflector.apply({ type: "init", streaming: false });
   for (const pod of pods) reflector.apply({ type: "initApply", object: pod });
   reflector.apply({ type: "initDone", resourceVersion: "1" });

@@ -21,7 +21,7 @@ import type {
   RoleBinding,
 } from "kubernetes-types/rbac/v1.d.ts";
 import { loadConfig } from "../../agent/config.ts";
-import { RESOURCES } from "../../agent/informer/resources.ts";
+import { RESOURCES } from "../../agent/informer/mod.ts";
 import { COMMAND_HANDLERS, type Permission, requiredPermissions } from "../../agent/service/commands/mod.ts";
 
 const KUSTOMIZE_ROOT = new URL("../../deploy/kubernetes/", import.meta.url);

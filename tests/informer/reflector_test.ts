@@ -20,12 +20,13 @@ function pod(name: string, resourceVersion: string, labels: Record<string, strin
 
 /** A reflector over a real store, recording its callbacks; transforms of objects labelled `broken` throw. */
 function setup() {
-  const store = new StoreWriter<Stored>();
+  const writer = new StoreWriter<Stored>();
+  const store = writer.reader();
   let now = 1_000;
   const changes: number[] = [];
   const errors: InformerError[] = [];
   const reflector = new Reflector<Stored>({
-    store,
+    store: writer,
     transform: (object) => {
       if (object.metadata?.labels?.broken) throw new Error("unexpected shape");
       return { name: String(object.metadata?.name), version: String(object.metadata?.resourceVersion) };

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Logger } from "../../agent/scheduler/mod.ts";
+import type { Logger } from "../../agent/log.ts";
 
 /** One call of a {@linkcode recordingLogger}. */
 export interface LogEntry {

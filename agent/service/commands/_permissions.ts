@@ -7,7 +7,7 @@
  * @module
  */
 
-import { RESOURCES } from "../../informer/resources.ts";
+import { RESOURCES } from "../../informer/mod.ts";
 import { NODE_METRICS_PATH, POD_METRICS_PATH } from "../metrics.ts";
 // A cycle with mod.ts (which re-exports this module) is harmless: the table is read only when the function runs.
 import { COMMAND_HANDLERS } from "./mod.ts";

@@ -9,6 +9,7 @@
 
 import type { Command, Result } from "../../../model/mod.ts";
 import { type Clock, systemClock } from "../../clock.ts";
+import type { Logger } from "../../log.ts";
 import { KubeApiError, type KubeClient, NetworkError } from "../../sdk/mod.ts";
 import { applyManifestsHandler } from "./apply_manifests.ts";
 import { cordonHandler, uncordonHandler } from "./cordon.ts";
@@ -111,15 +112,11 @@ export type CommandOutcome =
   /** A repeated command id, answered with the first result without running again. */
   | "duplicate";
 
-/** Structured logger the service reports every command to. */
-export interface CommandLogger {
-  /** Routine events. */
-  info(message: string, properties?: Record<string, unknown>): void;
-  /** Refused, failed or timed-out commands. */
-  warn(message: string, properties?: Record<string, unknown>): void;
-  /** Failures that point at a bug rather than at the cluster. */
-  error(message: string, properties?: Record<string, unknown>): void;
-}
+/**
+ * The part of the agent's {@linkcode Logger} the service reports every command to: `info` for routine events,
+ * `warn` for refused, failed or timed-out commands, `error` for failures that point at a bug.
+ */
+export type CommandLogger = Pick<Logger, "info" | "warn" | "error">;
 
 /** Options of {@linkcode CommandService}: the safety policy plus limits, time, logging and metrics. */
 export interface CommandServiceOptions extends SafetyPolicy {
