@@ -39,17 +39,27 @@ class Chunk {
   readonly members: Packed<unknown>[];
   /** End offset of each member's JSON in the raw run (members are separated by one comma). */
   readonly ends: number[];
+  /** Whether each member's JSON (with its baked fills) is ASCII, so characters and bytes line up. */
+  readonly ascii: boolean[];
   /** Build bookkeeping: the build that last saw a live member, how many were unchanged, whether any changed. */
   epoch = 0;
   unchanged = 0;
   changed = false;
 
-  constructor(data: Uint8Array, crc: number, rawLength: number, members: Packed<unknown>[], ends: number[]) {
+  constructor(
+    data: Uint8Array,
+    crc: number,
+    rawLength: number,
+    members: Packed<unknown>[],
+    ends: number[],
+    ascii: boolean[],
+  ) {
     this.data = data;
     this.crc = crc;
     this.rawLength = rawLength;
     this.members = members;
     this.ends = ends;
+    this.ascii = ascii;
   }
 
   /** The raw JSON of the run. */
@@ -101,7 +111,7 @@ export class KindChunks<R> {
    */
   write(items: readonly Packed<R>[], fillsOf: FillsOf<R>, out: GzipBody, epoch: number): ChunkStats {
     const scratch: Fill[] = [];
-    const pending: Packed<unknown>[] = [];
+    const pending: Pending[] = [];
     for (const item of items) {
       item.epoch = epoch;
       scratch.length = 0;
@@ -109,7 +119,7 @@ export class KindChunks<R> {
       const chunk = item.chunk as Chunk | undefined;
       if (chunk === undefined) {
         item.fills = scratch.slice();
-        pending.push(item);
+        pending.push({ item });
         continue;
       }
       if (chunk.epoch !== epoch) {
@@ -143,8 +153,10 @@ export class KindChunks<R> {
     return stats;
   }
 
-  // Restores the raw bytes of the chunk's live members so they can be compressed again.
-  #takeApart(chunk: Chunk, epoch: number, pending: Packed<unknown>[]): void {
+  // Hands the chunk's live members back for compression. An ASCII member is copied from the inflated run with its
+  // holes refilled byte for byte (a usage refresh rewrites every pod: no text is rebuilt for it); any other member
+  // gets its text back.
+  #takeApart(chunk: Chunk, epoch: number, pending: Pending[]): void {
     let raw: Uint8Array | undefined;
     for (let k = 0; k < chunk.members.length; k++) {
       const member = chunk.members[k];
@@ -152,24 +164,36 @@ export class KindChunks<R> {
       if (member.epoch !== epoch || member.chunk !== chunk) continue;
       member.chunk = undefined;
       member.fills ??= member.baked;
-      if (member.raw === undefined) {
-        raw ??= chunk.inflate();
-        const start = k === 0 ? 0 : chunk.ends[k - 1] + 1;
-        const filled = decoder.decode(raw.subarray(start, chunk.ends[k]));
-        member.raw = unfill(filled, member, member.baked ?? [], this.#prefixes);
+      if (member.raw !== undefined) {
+        pending.push({ item: member });
+        continue;
       }
-      pending.push(member);
+      raw ??= chunk.inflate();
+      const start = k === 0 ? 0 : chunk.ends[k - 1] + 1;
+      const end = chunk.ends[k];
+      if (chunk.ascii[k]) {
+        pending.push({ item: member, source: raw, start, end });
+        continue;
+      }
+      member.raw = unfill(
+        decoder.decode(raw.subarray(start, end)),
+        member,
+        member.baked ?? [],
+        this.#prefixes,
+      );
+      pending.push({ item: member });
     }
   }
 
-  #compress(pending: Packed<unknown>[], into: Chunk[], stats: ChunkStats): void {
+  #compress(pending: Pending[], into: Chunk[], stats: ChunkStats): void {
     let at = 0;
     let members: Packed<unknown>[] = [];
     let ends: number[] = [];
+    let ascii: boolean[] = [];
     const flush = () => {
       const raw = this.#scratch.subarray(0, at);
       const data = this.#slabs.store(deflateRawSync(raw, SYNC));
-      const chunk = new Chunk(data, crc32(raw), at, members, ends);
+      const chunk = new Chunk(data, crc32(raw), at, members, ends, ascii);
       for (const member of members) {
         member.chunk = chunk;
         member.baked = member.fills;
@@ -182,31 +206,114 @@ export class KindChunks<R> {
       at = 0;
       members = [];
       ends = [];
+      ascii = [];
     };
-    for (const item of pending) {
-      const raw = item.raw as string;
+    const prefixes = this.#prefixes;
+    for (const entry of pending) {
+      const item = entry.item;
       const fills = item.fills ?? [];
       // Sizes in UTF-16 units approximate bytes (JSON from the API is nearly all ASCII).
-      if (
-        members.length > 0 && (at + 1 + raw.length > CHUNK_RAW_BYTES || members.length >= CHUNK_MAX_MEMBERS)
-      ) {
+      const size = entry.source ? entry.end - entry.start : (item.raw as string).length;
+      if (members.length > 0 && (at + 1 + size > CHUNK_RAW_BYTES || members.length >= CHUNK_MAX_MEMBERS)) {
         flush();
       }
-      const room = at + 1 + maxFilledBytes(raw, fills, this.#prefixes);
+      const room = at + 1 +
+        (entry.source
+          ? size + fillsBytes(fills, prefixes)
+          : maxFilledBytes(item.raw as string, fills, prefixes));
       if (room > this.#scratch.length) {
         const grown = new Uint8Array(Math.max(CHUNK_RAW_BYTES * 4, this.#scratch.length * 2, room));
         grown.set(this.#scratch.subarray(0, at));
         this.#scratch = grown;
       }
       if (members.length > 0) this.#scratch[at++] = COMMA;
-      at = writeFilled(this.#scratch, at, item, raw, fills, this.#prefixes);
+      const begin = at;
+      let chars: number;
+      if (entry.source) {
+        at = refill(
+          this.#scratch,
+          at,
+          item,
+          entry.source,
+          entry.start,
+          entry.end,
+          item.baked ?? [],
+          fills,
+          prefixes,
+        );
+        chars = size - fillsChars(item.baked ?? [], prefixes) + fillsChars(fills, prefixes);
+      } else {
+        const raw = item.raw as string;
+        at = writeFilled(this.#scratch, at, item, raw, fills, prefixes);
+        chars = raw.length + fillsChars(fills, prefixes);
+      }
       members.push(item);
       ends.push(at);
+      ascii.push(at - begin === chars);
     }
     if (members.length > 0) flush();
     // A one-off huge object must not pin a large scratch buffer.
     if (this.#scratch.length > CHUNK_RAW_BYTES * 4) this.#scratch = new Uint8Array(CHUNK_RAW_BYTES * 4);
   }
+}
+
+/** An object to compress: its text, or its ASCII bytes in an inflated run with the old fills in place. */
+type Pending = { item: Packed<unknown>; source?: undefined } | {
+  item: Packed<unknown>;
+  source: Uint8Array;
+  start: number;
+  end: number;
+};
+
+// Characters the fills take, prefixes included.
+function fillsChars(fills: readonly Fill[], prefixes: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < fills.length; i++) {
+    const fill = fills[i];
+    if (fill !== undefined) n += prefixes[i].length + fill.length;
+  }
+  return n;
+}
+
+// An upper bound of the bytes the fills take.
+function fillsBytes(fills: readonly Fill[], prefixes: readonly string[]): number {
+  return 3 * fillsChars(fills, prefixes);
+}
+
+/**
+ * Copies an ASCII member's filled bytes `source[start, end)` into `out` with new fills: the spans between holes
+ * as they are, the old fills skipped, the new ones written. Returns the end offset.
+ */
+function refill(
+  out: Uint8Array,
+  at: number,
+  layout: { readonly cuts: readonly number[]; readonly holes: readonly number[] },
+  source: Uint8Array,
+  start: number,
+  end: number,
+  oldFills: readonly Fill[],
+  newFills: readonly Fill[],
+  prefixes: readonly string[],
+): number {
+  let from = start;
+  let previousCut = 0;
+  for (let i = 0; i < layout.cuts.length; i++) {
+    const span = layout.cuts[i] - previousCut;
+    out.set(source.subarray(from, from + span), at);
+    at += span;
+    from += span;
+    previousCut = layout.cuts[i];
+    const hole = layout.holes[i];
+    const old = oldFills[hole];
+    if (old !== undefined) from += prefixes[hole].length + old.length;
+    const fill = newFills[hole];
+    if (fill !== undefined) {
+      at += encoder.encodeInto(prefixes[hole], out.subarray(at)).written;
+      at += encoder.encodeInto(fill, out.subarray(at)).written;
+    }
+  }
+  out.set(source.subarray(from, end), at);
+  return at + end - from;
 }
 
 /** Bytes per slab: about 50 chunks of rich pods. */
