@@ -26,6 +26,28 @@ export function permissionFlags(task: string): string[] {
   return task.split(/\s+/).filter((word) => word.startsWith("--allow-") || word.startsWith("--deny-"));
 }
 
+/**
+ * The environment a task sets for the agent (its leading `NAME=value` words): the C library's memory tunables,
+ * shipped identically by the Dockerfile's `ENV` and the Deployment (`tests/deploy/permissions_test.ts`).
+ */
+export function taskEnv(task: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const word of task.trim().split(/\s+/)) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+    if (!match) break;
+    env[match[1]] = match[2];
+  }
+  return env;
+}
+
+/** The environment of the `start` task (see {@linkcode taskEnv}). */
+export async function startEnv(
+  denoJson: URL = new URL("../deno.json", import.meta.url),
+): Promise<Record<string, string>> {
+  const config = JSON.parse(await Deno.readTextFile(denoJson)) as { tasks?: Record<string, string> };
+  return taskEnv(config.tasks?.start ?? "");
+}
+
 /** The `--v8-flags=…` words of a task (the runtime settings shipped with the agent). */
 export function v8Flags(task: string): string[] {
   return task.split(/\s+/).filter((word) => word.startsWith("--v8-flags="));

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { startFlags } from "../../deploy/compile.ts";
+import { startEnv, startFlags } from "../../deploy/compile.ts";
 import { startFakeMaster } from "../support/fake_master.ts";
 import {
   finishProvenance,
@@ -111,6 +111,8 @@ export async function memoryRound(
     const started = Date.now();
     const agent = await spawnChild(["run", ...flags, MAIN], {
       env: {
+        // The start task's memory tunables, exactly as shipped (the Dockerfile's ENV, the Deployment's env).
+        ...await startEnv(),
         AGENT_KUBECONFIG: kubeconfig,
         AGENT_MASTER_URL: master.url,
         AGENT_CLUSTER_ID: "bench",

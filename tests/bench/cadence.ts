@@ -20,7 +20,7 @@
  * @module
  */
 
-import { startFlags } from "../../deploy/compile.ts";
+import { startEnv, startFlags } from "../../deploy/compile.ts";
 import { startFakeMaster } from "../support/fake_master.ts";
 import {
   type Child,
@@ -307,7 +307,10 @@ async function commandWindow(controlUrl: string, observed: ObservedMaster, optio
 }
 
 async function startOurs(env: Record<string, string>, observed: ObservedMaster): Promise<Child> {
-  const agent = await spawnChild(["run", ...await startFlags(), MAIN], { env, waitListening: false });
+  const agent = await spawnChild(["run", ...await startFlags(), MAIN], {
+    env: { ...await startEnv(), ...env },
+    waitListening: false,
+  });
   const first = observed.seen.length;
   for (let waited = 0; observed.seen.length === first; waited += 100) {
     if (waited > 180_000) throw new Error(`no snapshot from the agent\n${agent.output().slice(-3_000)}`);

@@ -21,7 +21,7 @@
  * @module
  */
 
-import { startFlags } from "../../deploy/compile.ts";
+import { startEnv, startFlags } from "../../deploy/compile.ts";
 import { startFakeMaster } from "../support/fake_master.ts";
 import {
   argValue,
@@ -326,7 +326,10 @@ async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
     };
     log("starting agent");
     const startedAt = Date.now();
-    const agent = await spawnChild(["run", ...await startFlags(), MAIN], { env, waitListening: false });
+    const agent = await spawnChild(["run", ...await startFlags(), MAIN], {
+      env: { ...await startEnv(), ...env },
+      waitListening: false,
+    });
     children.push(agent);
     await master.master.waitFor(() => master.total() > 0, { timeoutMs: 180_000 }).catch((error) => {
       throw new Error(`no snapshot from the agent: ${error.message}\n${agent.output().slice(-3_000)}`);
