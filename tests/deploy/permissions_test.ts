@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
+import { parse } from "yaml";
 import { IGNORED_SETTINGS, SETTINGS } from "../../agent/config.ts";
-import { permissionFlags, permissionSetFlags, permissionSetName, startFlags } from "../../deploy/compile.ts";
+import {
+  permissionFlags,
+  permissionSetFlags,
+  permissionSetName,
+  startEnv,
+  startFlags,
+  taskEnv,
+  v8Flags,
+} from "../../deploy/compile.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const denoJson = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))) as {
@@ -143,4 +152,42 @@ Deno.test("startFlags() returns the set's flags, the task's own flags, then its 
   } finally {
     await Deno.remove(file);
   }
+});
+
+Deno.test("the runtime settings ship identically: start tasks, Dockerfile ENV, Deployment env and V8 flags", async () => {
+  const denoJson = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  const env = await startEnv();
+  assert.deepEqual(env, { MALLOC_MMAP_THRESHOLD_: "65536", MALLOC_TRIM_THRESHOLD_: "131072" });
+  for (const task of ["start", "start:exec", "snapshot"]) {
+    assert.deepEqual(taskEnv(denoJson.tasks[task]), env, `${task} sets the same environment`);
+    assert.deepEqual(
+      v8Flags(denoJson.tasks[task]),
+      v8Flags(denoJson.tasks.start),
+      `${task} has the same V8 flags`,
+    );
+  }
+  const dockerfile = await Deno.readTextFile(new URL("../../deploy/Dockerfile", import.meta.url));
+  for (const [name, value] of Object.entries(env)) {
+    assert.match(
+      dockerfile,
+      new RegExp(`ENV[^\\n]*(\\\\\\n[^\\n]*)*\\b${name}=${value}\\b`),
+      `Dockerfile ENV ${name}`,
+    );
+  }
+  const deployment = parse(
+    await Deno.readTextFile(new URL("../../deploy/kubernetes/base/deployment.yaml", import.meta.url)),
+  ) as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } };
+  const containerEnv = new Map(
+    deployment.spec.template.spec.containers[0].env.map((e) => [e.name, e.value]),
+  );
+  for (const [name, value] of Object.entries(env)) {
+    assert.equal(containerEnv.get(name), value, `Deployment ${name}`);
+  }
+  // The Deployment repeats the start task's V8 flags and adds only the old-space cap sized with its memory limit.
+  const startV8 = v8Flags(denoJson.tasks.start).map((f) => f.slice("--v8-flags=".length)).join(",").split(
+    ",",
+  );
+  const deployed = (containerEnv.get("DENO_V8_FLAGS") ?? "").split(",");
+  assert.deepEqual(deployed.filter((f) => !f.startsWith("--max-old-space-size=")), startV8);
+  assert.equal(deployed.filter((f) => f.startsWith("--max-old-space-size=")).length, 1);
 });
