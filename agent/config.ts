@@ -55,7 +55,7 @@ export interface AgentConfig {
   streamingList: boolean;
   /** A watch silent this long is replaced; default 2 min (`AGENT_WATCH_IDLE_TIMEOUT`). */
   watchIdleTimeoutMs: number;
-  /** Metrics-server poll period; default 30 s (`AGENT_METRICS_INTERVAL`). */
+  /** Metrics-server poll period; default 60 s, metrics-server's own default resolution (`AGENT_METRICS_INTERVAL`). */
   metricsIntervalMs: number;
   /** Send sensitive-looking env literals as `[redacted]`; default true (`AGENT_REDACT_ENV`). */
   redactEnv: boolean;
@@ -322,7 +322,7 @@ const TABLE = [
     env: "AGENT_METRICS_INTERVAL",
     key: "metricsIntervalMs",
     kind: "duration",
-    default: "30s",
+    default: "60s",
     min: 1000,
     help: "metrics-server poll period",
   },
