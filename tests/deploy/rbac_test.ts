@@ -428,7 +428,7 @@ Deno.test({
       assert.equal(container.securityContext?.privileged ?? false, false);
       assert.deepEqual(container.securityContext?.capabilities, { drop: ["ALL"] });
       assert.deepEqual(container.resources, {
-        requests: { cpu: "50m", memory: "64Mi" },
+        requests: { cpu: "50m", memory: "160Mi" },
         limits: { cpu: "500m", memory: "256Mi" },
       });
 
