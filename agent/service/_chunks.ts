@@ -405,11 +405,6 @@ export class GzipBody {
     this.#rawLength += chunk.rawLength;
   }
 
-  /** Uncompressed size so far. */
-  get rawLength(): number {
-    return this.#rawLength + this.#text.length;
-  }
-
   /**
    * Ends the member: the parts in order (header, compressed chunks, stored text, final block, trailer). The
    * compressed chunks are the cache's own buffers, shared, never copied; the body is streamed from the parts.
