@@ -303,6 +303,29 @@ export function honestPercentile(values: readonly number[], p: number): number |
   return values.length >= PERCENTILE_MIN_SAMPLES ? percentile(values, p) : undefined;
 }
 
+/** Latency samples in milliseconds: counts, and the percentiles the sample count allows. */
+export interface Latency {
+  samples: number;
+  failed: number;
+  p50?: number;
+  p95?: number;
+  min?: number;
+  max?: number;
+}
+
+/** Summarises latency samples; `undefined` marks a sample that timed out. */
+export function latency(values: readonly (number | undefined)[]): Latency {
+  const ok = values.filter((v): v is number => v !== undefined);
+  return {
+    samples: ok.length,
+    failed: values.length - ok.length,
+    p50: honestMedian(ok),
+    p95: honestPercentile(ok, 95),
+    min: ok.length ? Math.min(...ok) : undefined,
+    max: ok.length ? Math.max(...ok) : undefined,
+  };
+}
+
 /** `count` per minute over a window of `seconds`, or `undefined` when the window is under a minute. */
 export function perMinute(count: number, seconds: number): number | undefined {
   return seconds >= RATE_MIN_WINDOW_S ? count / (seconds / 60) : undefined;

@@ -25,8 +25,8 @@ import { startFakeMaster } from "../support/fake_master.ts";
 import {
   type Child,
   finishProvenance,
-  honestMedian,
-  honestPercentile,
+  type Latency,
+  latency,
   perMinute,
   type Provenance,
   provenanceLine,
@@ -53,15 +53,6 @@ Usage: deno run -A tests/bench/cadence.ts [options]
   --quick           accepted for \`deno task bench --quick\`: only the default output path changes (windows stay
                     60 s because per-minute rates need a full minute)
   --help            this text`;
-
-/** Percentiles of a latency sample, milliseconds. */
-export interface Latency {
-  samples: number;
-  failed: number;
-  p50?: number;
-  p95?: number;
-  max?: number;
-}
 
 /** One implementation's window. */
 export interface Window {
@@ -132,17 +123,6 @@ function parseArgs(args: string[]): Options | undefined {
     else throw new Error(`Unknown argument: ${arg}\n\n${HELP}`);
   }
   return options;
-}
-
-function latency(values: (number | undefined)[]): Latency {
-  const ok = values.filter((v): v is number => v !== undefined);
-  return {
-    samples: ok.length,
-    failed: values.length - ok.length,
-    p50: honestMedian(ok),
-    p95: honestPercentile(ok, 95),
-    max: ok.length ? Math.max(...ok) : undefined,
-  };
 }
 
 interface Seen {

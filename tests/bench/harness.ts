@@ -28,8 +28,8 @@ import {
   type Child,
   finishProvenance,
   freePort,
-  honestMedian,
-  honestPercentile,
+  type Latency,
+  latency,
   MEDIAN_MIN_ROUNDS,
   metricValue,
   perMinute,
@@ -49,16 +49,6 @@ import type { MicroResults } from "./memory.ts";
 const HERE = new URL("./", import.meta.url);
 const path = (name: string) => new URL(name, HERE).pathname;
 const MAIN = new URL("../../agent/main.ts", import.meta.url).pathname;
-
-/** Latency in milliseconds: p50 from 5 samples, p95 from 20 (else absent), and the range. */
-export interface Latency {
-  samples: number;
-  failed: number;
-  p50?: number;
-  p95?: number;
-  min?: number;
-  max?: number;
-}
 
 /** Steady-state figures of one process over one window. */
 export interface SteadyState {
@@ -191,18 +181,6 @@ async function freshnessSample(controlUrl: string, master: BenchMaster, name: st
   } finally {
     await control(controlUrl, `/remove?apiVersion=v1&resource=configmaps&namespace=default&name=${name}`);
   }
-}
-
-function latency(values: (number | undefined)[]): Latency {
-  const ok = values.filter((v): v is number => v !== undefined);
-  return {
-    samples: ok.length,
-    failed: values.length - ok.length,
-    p50: honestMedian(ok),
-    p95: honestPercentile(ok, 95),
-    min: ok.length ? Math.min(...ok) : undefined,
-    max: ok.length ? Math.max(...ok) : undefined,
-  };
 }
 
 async function steadyWindow(

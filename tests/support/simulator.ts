@@ -15,7 +15,7 @@
  */
 
 import type { KubeObject, LogGenerator } from "./fake_apiserver/types.ts";
-import { type ChurnCounts, ClusterChurn } from "./simulator/churn.ts";
+import { type ChurnCounts, type ChurnTarget, ClusterChurn } from "./simulator/churn.ts";
 import { type DeploymentPlan, type NodePlan, PodGenerator } from "./simulator/pods.ts";
 import { b64, hash, HEX, type Json, microTime, NAME_CHARS, Random, time } from "./simulator/random.ts";
 
@@ -66,25 +66,7 @@ export interface SimulationOptions {
 }
 
 /** What the simulator needs from a server; {@linkcode FakeApiServer} provides it. */
-export interface SimulationTarget {
-  /** Create or replace an object. */
-  apply(obj: KubeObject): KubeObject;
-  /** Create or replace many objects, adopting them. */
-  load(objects: Iterable<KubeObject>, options?: { adopt?: boolean }): number;
-  /** Remove an object. */
-  remove(
-    apiVersion: string,
-    resource: string,
-    namespace: string | undefined,
-    name: string,
-  ): KubeObject | undefined;
-  /** Read an object. */
-  get(
-    apiVersion: string,
-    resource: string,
-    namespace: string | undefined,
-    name: string,
-  ): KubeObject | undefined;
+export interface SimulationTarget extends ChurnTarget {
   /** Install the default log generator. */
   setLogGenerator(generator: LogGenerator | undefined): void;
   /** Run a hook when the server closes. */
