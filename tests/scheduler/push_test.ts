@@ -102,6 +102,19 @@ class FakeChanges implements ChangeSource {
   }
 }
 
+/**
+ * Starts the loop with the caches ready and lets its first push succeed; returns the running loop (wrapped: an
+ * async function would wait for it).
+ */
+async function runPastFirstPush(env: ReturnType<typeof setup>): Promise<{ run: Promise<void> }> {
+  env.changes?.markReady();
+  const run = env.loop.run(env.controller.signal);
+  await waitFor(() => env.gateway.calls.length === 1, "the first push");
+  env.gateway.calls[0].resolve();
+  await nextTurn();
+  return { run };
+}
+
 function setup(options: { changes?: boolean } & PushLoopOptions = {}) {
   const clock = new FakeClock();
   const gateway = new FakeGateway(clock);
@@ -247,11 +260,7 @@ Deno.test("PushLoop pushes one follow-up once the store shows a scale's new gene
     lookup: store.lookup,
     onEffect: (p) => loop.followUp(p),
   });
-  changes?.markReady();
-  const run = loop.run(controller.signal);
-  await waitFor(() => gateway.calls.length === 1, "the first push");
-  gateway.calls[0].resolve();
-  await nextTurn();
+  const { run } = await runPastFirstPush(env);
   clock.advance(3_000);
 
   let slept = clock.waitForSleep();
@@ -291,15 +300,11 @@ Deno.test("PushLoop pushes one follow-up once the store shows a scale's new gene
 
 Deno.test("PushLoop pushes no follow-up for a refused command", async () => {
   const env = setup();
-  const { clock, gateway, changes, loop, controller, t0 } = env;
+  const { clock, gateway, loop, controller, t0 } = env;
   const store = fakeDeploymentStore();
   const refused = fakeExecutor(false);
   const executor = reportEffects(refused, { lookup: store.lookup, onEffect: (p) => loop.followUp(p) });
-  changes?.markReady();
-  const run = loop.run(controller.signal);
-  await waitFor(() => gateway.calls.length === 1, "the first push");
-  gateway.calls[0].resolve();
-  await nextTurn();
+  const { run } = await runPastFirstPush(env);
   clock.advance(3_000);
   const result = await executor.execute(SCALE);
   assert.equal(result.success, false);
@@ -313,12 +318,8 @@ Deno.test("PushLoop pushes no follow-up for a refused command", async () => {
 
 Deno.test("PushLoop sends a follow-up at the wait bound when nothing is observable, at most one per 2 s", async () => {
   const env = setup();
-  const { clock, gateway, changes, loop, controller, t0 } = env;
-  changes?.markReady();
-  const run = loop.run(controller.signal);
-  await waitFor(() => gateway.calls.length === 1, "the first push");
-  gateway.calls[0].resolve();
-  await nextTurn();
+  const { clock, gateway, loop, controller, t0 } = env;
+  const { run } = await runPastFirstPush(env);
   clock.advance(2_000);
   // Three commands within 600 ms whose effects never show on one object (apply_manifests, a no-op scale).
   const never = { observed: () => false };
@@ -340,12 +341,8 @@ Deno.test("PushLoop sends a follow-up at the wait bound when nothing is observab
 
 Deno.test("PushLoop lets a beat within the wait bound carry a follow-up instead of pushing twice", async () => {
   const env = setup();
-  const { clock, gateway, changes, loop, controller, t0 } = env;
-  changes?.markReady();
-  const run = loop.run(controller.signal);
-  await waitFor(() => gateway.calls.length === 1, "the first push");
-  gateway.calls[0].resolve();
-  await nextTurn();
+  const { clock, gateway, loop, controller, t0 } = env;
+  const { run } = await runPastFirstPush(env);
   clock.advance(9_500);
   loop.followUp({ observed: () => true });
   await churn(env, 3_000, { stepMs: 100 });
@@ -611,12 +608,8 @@ Deno.test("PushLoop retries a failed push with backoff but never delays a beat f
 
 Deno.test("PushLoop follows up an effect seen while a push was in flight, right after that push", async () => {
   const env = setup();
-  const { clock, gateway, changes, loop, controller, t0 } = env;
-  changes?.markReady();
-  const run = loop.run(controller.signal);
-  await waitFor(() => gateway.calls.length === 1, "the first push");
-  gateway.calls[0].resolve();
-  await nextTurn();
+  const { clock, gateway, loop, controller, t0 } = env;
+  const { run } = await runPastFirstPush(env);
   clock.advance(10_000);
   await waitFor(() => gateway.calls.length === 2, "the beat");
   // The beat's snapshot is built and on its way when a command's effect shows up in the caches.
